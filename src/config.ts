@@ -1,0 +1,124 @@
+import path from 'node:path';
+import { Type, type Static } from 'typebox';
+import { Value } from 'typebox/value';
+
+/** Every setting of the platform: one schema, one comment and one default per setting. */
+const EnvironmentSchema = Type.Object({
+  /** TCP port of the HTTP server (API, OCPP gateway, portal). */
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+  /** Interface the HTTP server binds to. */
+  HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  /** Public base URL of the platform: OpenID issuer, links in e-mails. Defaults to http://HOST:PORT. */
+  PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://[^/]+(/.*)?$' })),
+  /** postgres://… to use PostgreSQL; absent, an SQLite file under WITTY_DATA_DIR. */
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^(postgres(ql)?|sqlite)://' })),
+  /** Folder for the SQLite database and other local files. */
+  WITTY_DATA_DIR: Type.String({ minLength: 1, default: './data' }),
+  /** pino log level. */
+  WITTY_LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) =>
+      Type.Literal(level),
+    ),
+    { default: 'info' },
+  ),
+  /** Requests allowed per subscription in each rate-limit window. */
+  WITTY_RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 600 }),
+  /** Length of the rate-limit window, in seconds. */
+  WITTY_RATE_LIMIT_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 60 }),
+  /** Lifetime of OAuth 2.0 access tokens, in seconds. */
+  WITTY_ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 86400, default: 3600 }),
+  /** Lifetime of OAuth 2.0 refresh tokens, in seconds (rotated at each use). */
+  WITTY_REFRESH_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 300, default: 30 * 86400 }),
+  /** Trust X-Forwarded-* headers (behind a reverse proxy). */
+  WITTY_TRUST_PROXY: Type.Boolean({ default: false }),
+  /** Time given to in-flight requests on SIGTERM/SIGINT, in milliseconds. */
+  WITTY_SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 10_000 }),
+});
+
+type Environment = Static<typeof EnvironmentSchema>;
+
+/** The parsed, frozen configuration passed down to every module. */
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly publicUrl: string;
+  readonly dataDir: string;
+  readonly database:
+    | { readonly dialect: 'sqlite'; readonly file: string }
+    | { readonly dialect: 'postgres'; readonly url: string };
+  readonly logLevel: Environment['WITTY_LOG_LEVEL'];
+  readonly rateLimit: { readonly max: number; readonly windowSeconds: number };
+  readonly oauth: {
+    readonly apiAudience: string;
+    readonly accessTokenTtlSeconds: number;
+    readonly refreshTokenTtlSeconds: number;
+  };
+  readonly trustProxy: boolean;
+  readonly shutdownTimeoutMs: number;
+}
+
+/** Raised when settings are invalid; lists every problem at once. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const KNOWN_KEYS = Object.keys(EnvironmentSchema.properties);
+
+/** Parses the settings from an environment (process.env in main.ts); throws ConfigError. */
+export function loadConfig(environment: Record<string, string | undefined>): Config {
+  const raw: Record<string, unknown> = {};
+  for (const key of KNOWN_KEYS) {
+    const value = environment[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const converted = Value.Convert(EnvironmentSchema, Value.Default(EnvironmentSchema, raw));
+  const problems = [...Value.Errors(EnvironmentSchema, converted)].map(
+    (error) =>
+      `${error.instancePath.replace(/^\//, '') || 'settings'}: ${error.message}` +
+      (error.instancePath ? ` (got ${JSON.stringify(raw[error.instancePath.slice(1)])})` : ''),
+  );
+  if (problems.length > 0) throw new ConfigError(problems);
+  const env = converted as Environment;
+
+  const dataDir = path.resolve(env.WITTY_DATA_DIR);
+  const browserHost = env.HOST === '0.0.0.0' || env.HOST === '::' ? 'localhost' : env.HOST;
+  const publicUrl = (env.PUBLIC_URL ?? `http://${browserHost}:${env.PORT}`).replace(/\/+$/, '');
+  const databaseUrl = env.DATABASE_URL;
+  const database =
+    databaseUrl === undefined
+      ? { dialect: 'sqlite' as const, file: path.join(dataDir, 'witty.db') }
+      : databaseUrl.startsWith('sqlite://')
+        ? { dialect: 'sqlite' as const, file: path.resolve(databaseUrl.slice('sqlite://'.length)) }
+        : { dialect: 'postgres' as const, url: databaseUrl };
+
+  return deepFreeze({
+    port: env.PORT,
+    host: env.HOST,
+    publicUrl,
+    dataDir,
+    database,
+    logLevel: env.WITTY_LOG_LEVEL,
+    rateLimit: {
+      max: env.WITTY_RATE_LIMIT_MAX,
+      windowSeconds: env.WITTY_RATE_LIMIT_WINDOW_SECONDS,
+    },
+    oauth: {
+      apiAudience: `${publicUrl}/v1`,
+      accessTokenTtlSeconds: env.WITTY_ACCESS_TOKEN_TTL_SECONDS,
+      refreshTokenTtlSeconds: env.WITTY_REFRESH_TOKEN_TTL_SECONDS,
+    },
+    trustProxy: env.WITTY_TRUST_PROXY,
+    shutdownTimeoutMs: env.WITTY_SHUTDOWN_TIMEOUT_MS,
+  });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,33 @@
+import { Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
+import type { Store } from './database.js';
+import { foundation } from './migrations/0001-foundation.js';
+
+/** The migrations, in order; each is a function of the dialect so both schemas stay one. */
+function migrationsFor(store: Store): Record<string, Migration> {
+  return {
+    '0001-foundation': foundation(store.dialect),
+  };
+}
+
+/** Brings the schema up to date; returns the names of the migrations it applied. */
+export async function migrateToLatest(store: Store): Promise<string[]> {
+  const provider: MigrationProvider = {
+    getMigrations: () => Promise.resolve(migrationsFor(store)),
+  };
+  // On PostgreSQL the migration tables go in the connection's current schema, named
+  // explicitly: Kysely otherwise finds same-named tables in other schemas and skips creating them.
+  const migrationTableSchema =
+    store.dialect === 'postgres'
+      ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(store.db)).rows[0]
+          ?.schema
+      : undefined;
+  const migrator = new Migrator({
+    db: store.db,
+    provider,
+    ...(migrationTableSchema ? { migrationTableSchema } : {}),
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error)
+    throw error instanceof Error ? error : new Error(`migration failed: ${JSON.stringify(error)}`);
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,78 @@
+/**
+ * Every error the API can return: a stable code, its HTTP status and a title.
+ * The body is RFC 9457 application/problem+json; docs/errors.md lists the same table.
+ */
+export const ERRORS = {
+  VALIDATION_FAILED: { status: 400, title: 'The request is not valid' },
+  MALFORMED_REQUEST: { status: 400, title: 'The request body cannot be read' },
+  SUBSCRIPTION_KEY_MISSING: { status: 401, title: 'Subscription key missing' },
+  SUBSCRIPTION_KEY_INVALID: { status: 401, title: 'Subscription key invalid' },
+  ACCESS_TOKEN_MISSING: { status: 401, title: 'Access token missing' },
+  ACCESS_TOKEN_INVALID: { status: 401, title: 'Access token invalid' },
+  SUBSCRIPTION_NOT_ACTIVE: { status: 403, title: 'Subscription not active' },
+  ACCOUNT_DISABLED: { status: 403, title: 'Account disabled' },
+  ROLE_NOT_ALLOWED: { status: 403, title: 'Not allowed for this account role' },
+  INSTALLATION_ACCESS_DENIED: { status: 403, title: 'Installation access denied' },
+  NOT_FOUND: { status: 404, title: 'Not found' },
+  INSTALLATION_NOT_FOUND: { status: 404, title: 'Installation not found' },
+  METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
+  PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large' },
+  RATE_LIMITED: { status: 429, title: 'Too many requests' },
+  INTERNAL_ERROR: { status: 500, title: 'Internal error' },
+  SERVICE_UNAVAILABLE: { status: 503, title: 'Service unavailable' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** One invalid field of a request. */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** An error meant for the client: carries its code, a detail and optional extra members. */
+export class ApiError extends Error {
+  readonly status: number;
+  /** Same as status, for libraries that read `statusCode` from thrown errors. */
+  readonly statusCode: number;
+  constructor(
+    readonly code: ErrorCode,
+    readonly detail: string,
+    readonly extra: { errors?: FieldError[]; headers?: Record<string, string> } = {},
+  ) {
+    super(detail);
+    this.name = 'ApiError';
+    this.status = ERRORS[code].status;
+    this.statusCode = this.status;
+  }
+}
+
+/** RFC 9457 problem details body. */
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ErrorCode;
+  instance?: string;
+  errors?: FieldError[];
+}
+
+/** Builds the problem+json body for an error code. */
+export function problemOf(
+  code: ErrorCode,
+  detail: string,
+  options: { instance?: string; errors?: FieldError[] } = {},
+): ProblemDetails {
+  const { status, title } = ERRORS[code];
+  return {
+    type: `urn:witty-home:problem:${code}`,
+    title,
+    status,
+    detail,
+    code,
+    ...(options.instance === undefined ? {} : { instance: options.instance }),
+    ...(options.errors === undefined ? {} : { errors: options.errors }),
+  };
+}
