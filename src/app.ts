@@ -1,0 +1,161 @@
+import { randomUUID } from 'node:crypto';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type Provider from 'oidc-provider';
+import type { JWK } from 'oidc-provider';
+import { systemClock, type Clock } from './clock.js';
+import type { Config } from './config.js';
+import { openStore, type Store } from './db/database.js';
+import { migrateToLatest } from './db/migrate.js';
+import { ApiError } from './errors.js';
+import { registerOperations } from './http/operations.js';
+import { registerProblemHandlers } from './http/problem.js';
+import { SHARED_SCHEMAS } from './http/schemas.js';
+import { schemaController } from './http/validation.js';
+import { openApiOptions, registerApiReference } from './http/openapi.js';
+import {
+  IdentityService,
+  IdentityStore,
+  createOidcProvider,
+  loadSigningKeys,
+  purgeExpiredOidcPayloads,
+  registerApiAuthentication,
+  registerOidcRoutes,
+} from './identity/index.js';
+import { InstallationAccess } from './installations/access.js';
+import { installationRoutes } from './installations/routes.js';
+import { InstallationSchema } from './installations/schemas.js';
+import { InstallationService } from './installations/service.js';
+import { InstallationStore } from './installations/store.js';
+import { landingPage } from './portal/landing.js';
+
+/** What buildApp may be given instead of its defaults (tests swap the clock or the store). */
+export interface AppDependencies {
+  clock?: Clock;
+  /** An open, migrated store; when given, the caller closes it. */
+  store?: Store;
+  /** Skip migrations (the caller ran them). */
+  skipMigrations?: boolean;
+}
+
+/** The platform's services, for the CLI and tests. */
+export interface Platform {
+  store: Store;
+  clock: Clock;
+  identity: IdentityService;
+  identityStore: IdentityStore;
+  provider: Provider;
+  signingKeys: JWK[];
+  installations: InstallationService;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    platform: Platform;
+  }
+}
+
+/** Opens the store, migrates it and wires the services, without any HTTP server. */
+export async function buildPlatform(config: Config, deps: AppDependencies = {}): Promise<Platform> {
+  const clock = deps.clock ?? systemClock;
+  const store = deps.store ?? openStore(config.database);
+  try {
+    if (!deps.skipMigrations) await migrateToLatest(store);
+    const identityStore = new IdentityStore(store.db);
+    const identity = new IdentityService(identityStore, clock);
+    const signingKeys = await loadSigningKeys(identityStore, clock);
+    const provider = await createOidcProvider({
+      config,
+      db: store.db,
+      identity,
+      identityStore,
+      clock,
+      signingKeys,
+    });
+    const installationStore = new InstallationStore(store.db);
+    const access = new InstallationAccess(installationStore);
+    return {
+      store,
+      clock,
+      identity,
+      identityStore,
+      provider,
+      signingKeys,
+      installations: new InstallationService(installationStore, access, clock),
+    };
+  } catch (error) {
+    if (!deps.store) await store.close();
+    throw error;
+  }
+}
+
+/** Builds the HTTP application (API, OpenID provider, docs, operations); never listens. */
+export async function buildApp(
+  config: Config,
+  deps: AppDependencies = {},
+): Promise<FastifyInstance> {
+  const platform = await buildPlatform(config, deps);
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      redact: ['req.headers.authorization', 'req.headers["ocp-apim-subscription-key"]'],
+    },
+    trustProxy: config.trustProxy,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    schemaController,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.decorate('platform', platform);
+  app.decorateRequest('caller', null);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onClose', async () => {
+    clearInterval(purgeTimer);
+    if (!deps.store) await platform.store.close();
+  });
+  // Expired sessions, codes and tokens of the OpenID provider are removed hourly.
+  const purgeTimer = setInterval(() => {
+    purgeExpiredOidcPayloads(platform.store.db, platform.clock).catch((error: unknown) =>
+      app.log.warn({ err: error }, 'purge of expired OpenID state failed'),
+    );
+  }, 3600_000);
+  purgeTimer.unref();
+
+  registerProblemHandlers(app);
+  await app.register(swagger, openApiOptions(config));
+  for (const schema of [...SHARED_SCHEMAS, InstallationSchema]) app.addSchema(schema);
+  registerOperations(app, platform.store);
+  await registerOidcRoutes(app, { provider: platform.provider, identity: platform.identity });
+  await registerApiReference(app);
+  app.get('/', async (_request, reply) => reply.type('text/html').send(landingPage(config)));
+
+  await app.register(
+    async (api) => {
+      // The API speaks JSON only: other bodies get 415.
+      api.removeContentTypeParser('text/plain');
+      registerApiAuthentication(api, {
+        config,
+        identity: platform.identity,
+        clock: platform.clock,
+        signingKeys: platform.signingKeys,
+      });
+      await api.register(rateLimit, {
+        hook: 'preParsing',
+        max: config.rateLimit.max,
+        timeWindow: config.rateLimit.windowSeconds * 1000,
+        keyGenerator: (request) => request.caller?.subscription.subscriptionId ?? request.ip,
+        errorResponseBuilder: (_request, context) =>
+          new ApiError(
+            'RATE_LIMITED',
+            `This subscription may make ${context.max} calls every ${config.rateLimit.windowSeconds} s; retry in ${context.after}.`,
+          ),
+      });
+      await api.register(installationRoutes, { installations: platform.installations });
+    },
+    { prefix: '/v1' },
+  );
+  return app;
+}

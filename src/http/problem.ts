@@ -1,0 +1,114 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { ApiError, problemOf, type ErrorCode, type FieldError } from '../errors.js';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** The problem+json body, for response schemas and the OpenAPI document. */
+export const ProblemSchema = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String(),
+    code: Type.String({ description: 'Stable error code, see docs/errors.md' }),
+    instance: Type.Optional(Type.String()),
+    errors: Type.Optional(
+      Type.Array(
+        Type.Object({
+          field: Type.String(),
+          in: Type.Optional(Type.String()),
+          message: Type.String(),
+        }),
+      ),
+    ),
+  },
+  { $id: 'Problem', description: 'RFC 9457 problem details' },
+);
+
+/** Sends an error as problem+json, with its extra headers. */
+export function sendProblem(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  code: ErrorCode,
+  detail: string,
+  options: { errors?: FieldError[]; headers?: Record<string, string> } = {},
+): FastifyReply {
+  const body = problemOf(code, detail, { instance: request.url.split('?')[0], ...options });
+  for (const [name, value] of Object.entries(options.headers ?? {})) reply.header(name, value);
+  return reply.status(body.status).type(PROBLEM_CONTENT_TYPE).send(body);
+}
+
+interface AjvError {
+  instancePath: string;
+  keyword: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+/** One entry per invalid field, with a dotted path such as `locationGpsCoordinates.latitude`. */
+export function fieldErrors(validation: AjvError[], context: string | undefined): FieldError[] {
+  return validation.map((error) => {
+    const segments = error.instancePath.split('/').filter(Boolean);
+    let message = error.message ?? 'is invalid';
+    if (error.keyword === 'required') {
+      segments.push(String(error.params.missingProperty));
+      message = 'is required';
+    } else if (error.keyword === 'additionalProperties') {
+      segments.push(String(error.params.additionalProperty));
+      message = 'is not an accepted property';
+    } else if (error.keyword === 'enum' && Array.isArray(error.params.allowedValues)) {
+      message = `must be one of ${error.params.allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+    }
+    return {
+      field: segments.join('.') || (context ?? 'body'),
+      ...(context ? { in: context } : {}),
+      message,
+    };
+  });
+}
+
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'MALFORMED_REQUEST',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'MALFORMED_REQUEST',
+};
+
+/** One error handler and one not-found handler for the whole server. */
+export function registerProblemHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof ApiError) {
+      return sendProblem(reply, request, error.code, error.detail, error.extra);
+    }
+    if (error.validation) {
+      const errors = fieldErrors(error.validation, error.validationContext);
+      const detail = errors.map((e) => `${e.field} ${e.message}`).join('; ');
+      return sendProblem(reply, request, 'VALIDATION_FAILED', detail, { errors });
+    }
+    const mapped = error.code ? FASTIFY_CODES[error.code] : undefined;
+    if (mapped) return sendProblem(reply, request, mapped, error.message);
+    const status = error.statusCode ?? 500;
+    if (status === 429) return sendProblem(reply, request, 'RATE_LIMITED', error.message);
+    if (status >= 400 && status < 500) {
+      const code: ErrorCode =
+        status === 404 ? 'NOT_FOUND' : status === 405 ? 'METHOD_NOT_ALLOWED' : 'MALFORMED_REQUEST';
+      return sendProblem(reply, request, code, error.message);
+    }
+    request.log.error({ err: error }, 'request failed');
+    return sendProblem(
+      reply,
+      request,
+      'INTERNAL_ERROR',
+      'An unexpected error occurred; it has been logged.',
+    );
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(
+      reply,
+      request,
+      'NOT_FOUND',
+      `No route ${request.method} ${request.url.split('?')[0]}`,
+    ),
+  );
+}

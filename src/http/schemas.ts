@@ -1,0 +1,28 @@
+import { Type, type TSchema, type TUnsafe } from 'typebox';
+import { PROBLEM_CONTENT_TYPE, ProblemSchema } from './problem.js';
+
+/** A reference to a shared schema (registered with addSchema), typed as T for handlers. */
+export function refTo<T>(id: string): TUnsafe<T> {
+  return Type.Unsafe<T>(Type.Ref(id));
+}
+
+/** Response entries for the given error statuses, all application/problem+json. */
+export function problemResponses(...statuses: number[]): Record<number, TSchema> {
+  return Object.fromEntries(
+    statuses.map((status) => [
+      status,
+      {
+        description: 'Problem details (RFC 9457)',
+        content: { [PROBLEM_CONTENT_TYPE]: { schema: refTo('Problem') } },
+      } as unknown as TSchema,
+    ]),
+  );
+}
+
+/** Shared schemas, registered once on the server (each has an $id). */
+export const SHARED_SCHEMAS: TSchema[] = [ProblemSchema];
+
+/** The same schema with a description (OpenAPI shows it for the response). */
+export function described<T extends TSchema>(schema: T, description: string): T {
+  return { ...schema, description };
+}

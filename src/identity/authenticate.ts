@@ -1,0 +1,99 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { createLocalJWKSet, errors as joseErrors, jwtVerify } from 'jose';
+import type { JWK } from 'oidc-provider';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import { ApiError } from '../errors.js';
+import { API_SCOPE, publicJwks } from './oidc.js';
+import type { Account, IdentityService, SubscriptionCaller } from './service.js';
+
+/** Who is calling the API: the partner's subscription and the end user's account. */
+export interface Caller {
+  subscription: SubscriptionCaller;
+  account: Account;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    caller: Caller | null;
+  }
+}
+
+const KEY_HEADER = 'ocp-apim-subscription-key';
+const KEY_QUERY = 'subscription-key';
+const REALM = 'Bearer realm="witty-home"';
+
+/** The authenticated caller of a /v1 request (set by the authentication hook). */
+export function callerOf(request: FastifyRequest): Caller {
+  if (!request.caller) throw new Error('route registered outside the authenticated scope');
+  return request.caller;
+}
+
+function tokenError(detail: string): ApiError {
+  return new ApiError('ACCESS_TOKEN_INVALID', detail, {
+    headers: {
+      'www-authenticate': `${REALM}, error="invalid_token", error_description="${detail.replaceAll('"', "'")}"`,
+    },
+  });
+}
+
+/**
+ * Adds to a scope the check every /v1 call goes through, as on Hager's gateway: a subscription
+ * key of an approved subscription, then the end user's OAuth 2.0 access token (JWT, RS256,
+ * issued by the platform's provider for the API audience).
+ */
+export function registerApiAuthentication(
+  scope: FastifyInstance,
+  deps: { config: Config; identity: IdentityService; clock: Clock; signingKeys: JWK[] },
+): void {
+  const keySet = createLocalJWKSet(publicJwks(deps.signingKeys));
+  const verifyOptions = {
+    issuer: deps.config.publicUrl,
+    audience: deps.config.oauth.apiAudience,
+    typ: 'at+jwt',
+    algorithms: ['RS256', 'PS256', 'ES256'],
+  };
+
+  scope.addHook('onRequest', async (request) => {
+    const query = request.query as Record<string, unknown>;
+    const headerKey = request.headers[KEY_HEADER];
+    const key = typeof headerKey === 'string' ? headerKey : query[KEY_QUERY];
+    // The key is not a parameter of any route: keep it out of validation and logs.
+    delete query[KEY_QUERY];
+    if (typeof key !== 'string' || key === '') {
+      throw new ApiError(
+        'SUBSCRIPTION_KEY_MISSING',
+        'Access denied due to missing subscription key. Include the Ocp-Apim-Subscription-Key header (or the subscription-key query parameter).',
+      );
+    }
+    const subscription = await deps.identity.resolveSubscriptionKey(key);
+
+    const authorization = request.headers.authorization;
+    const match = authorization ? /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i.exec(authorization) : null;
+    if (!match?.[1]) {
+      throw new ApiError(
+        'ACCESS_TOKEN_MISSING',
+        'Send the end user\'s access token as "Authorization: Bearer <token>".',
+        { headers: { 'www-authenticate': REALM } },
+      );
+    }
+    let claims;
+    try {
+      ({ payload: claims } = await jwtVerify(match[1], keySet, {
+        ...verifyOptions,
+        currentDate: deps.clock.now(),
+      }));
+    } catch (error) {
+      if (error instanceof joseErrors.JWTExpired) throw tokenError('The access token has expired.');
+      throw tokenError('The access token is not valid for this API.');
+    }
+    const scopes = typeof claims.scope === 'string' ? claims.scope.split(' ') : [];
+    if (!scopes.includes(API_SCOPE) || typeof claims.sub !== 'string') {
+      throw tokenError(`The access token does not grant the "${API_SCOPE}" scope.`);
+    }
+    const account = await deps.identity.findAccount(claims.sub);
+    if (!account) throw tokenError('The account of this access token no longer exists.');
+    if (!account.enabled) throw new ApiError('ACCOUNT_DISABLED', 'This account is disabled.');
+    request.caller = { subscription, account };
+  });
+}

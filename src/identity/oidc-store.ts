@@ -1,0 +1,115 @@
+import type { Kysely } from 'kysely';
+import type { Adapter, AdapterPayload } from 'oidc-provider';
+import type { Clock } from '../clock.js';
+import type { Database } from '../db/schema.js';
+
+/**
+ * Persistence of the OpenID provider's models (sessions, interactions, grants, codes,
+ * refresh tokens…) in the platform's store, so that a restart or another node sees them.
+ * OAuth clients live in their own table and are read here for the `Client` model.
+ */
+export function oidcAdapterFactory(db: Kysely<Database>, clock: Clock) {
+  return class KyselyOidcAdapter implements Adapter {
+    constructor(private readonly model: string) {}
+
+    async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+      const row = {
+        model: this.model,
+        id,
+        payload: JSON.stringify(payload),
+        grant_id: payload.grantId ?? null,
+        user_code: payload.userCode ?? null,
+        uid: payload.uid ?? null,
+        expires_at: expiresIn
+          ? new Date(clock.now().getTime() + expiresIn * 1000).toISOString()
+          : null,
+        consumed_at: null,
+      };
+      await db
+        .insertInto('oidc_payloads')
+        .values(row)
+        .onConflict((oc) =>
+          oc.columns(['model', 'id']).doUpdateSet({
+            payload: row.payload,
+            grant_id: row.grant_id,
+            user_code: row.user_code,
+            uid: row.uid,
+            expires_at: row.expires_at,
+          }),
+        )
+        .execute();
+    }
+
+    async find(id: string): Promise<AdapterPayload | undefined> {
+      if (this.model === 'Client') {
+        const client = await db
+          .selectFrom('oauth_clients')
+          .select('metadata')
+          .where('client_id', '=', id)
+          .executeTakeFirst();
+        return client ? (JSON.parse(client.metadata) as AdapterPayload) : undefined;
+      }
+      return this.findWhere('id', id);
+    }
+
+    findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+      return this.findWhere('user_code', userCode);
+    }
+
+    findByUid(uid: string): Promise<AdapterPayload | undefined> {
+      return this.findWhere('uid', uid);
+    }
+
+    async consume(id: string): Promise<void> {
+      await db
+        .updateTable('oidc_payloads')
+        .set({ consumed_at: clock.now().toISOString() })
+        .where('model', '=', this.model)
+        .where('id', '=', id)
+        .execute();
+    }
+
+    async destroy(id: string): Promise<void> {
+      await db
+        .deleteFrom('oidc_payloads')
+        .where('model', '=', this.model)
+        .where('id', '=', id)
+        .execute();
+    }
+
+    async revokeByGrantId(grantId: string): Promise<void> {
+      await db.deleteFrom('oidc_payloads').where('grant_id', '=', grantId).execute();
+    }
+
+    private async findWhere(
+      column: 'id' | 'user_code' | 'uid',
+      value: string,
+    ): Promise<AdapterPayload | undefined> {
+      const row = await db
+        .selectFrom('oidc_payloads')
+        .select(['payload', 'expires_at', 'consumed_at'])
+        .where('model', '=', this.model)
+        .where(column, '=', value)
+        .executeTakeFirst();
+      if (!row) return undefined;
+      if (row.expires_at !== null && row.expires_at <= clock.now().toISOString()) return undefined;
+      const payload = JSON.parse(row.payload) as AdapterPayload;
+      if (row.consumed_at !== null) {
+        payload.consumed = Math.floor(Date.parse(row.consumed_at) / 1000);
+      }
+      return payload;
+    }
+  };
+}
+
+/** Deletes expired provider state; returns how many rows went. */
+export async function purgeExpiredOidcPayloads(
+  db: Kysely<Database>,
+  clock: Clock,
+): Promise<number> {
+  const result = await db
+    .deleteFrom('oidc_payloads')
+    .where('expires_at', '<=', clock.now().toISOString())
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

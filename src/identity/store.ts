@@ -1,0 +1,172 @@
+import type { Kysely } from 'kysely';
+import type { AccountsTable, Database, SubscriptionsTable } from '../db/schema.js';
+import type { Selectable } from 'kysely';
+
+export type AccountRow = Selectable<AccountsTable>;
+export type SubscriptionRow = Selectable<SubscriptionsTable>;
+
+/** SQL of the identity feature: accounts, subscriptions, keys, OAuth clients, signing keys. */
+export class IdentityStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  findAccountById(id: string): Promise<AccountRow | undefined> {
+    return this.db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  findAccountByEmail(email: string): Promise<AccountRow | undefined> {
+    return this.db.selectFrom('accounts').selectAll().where('email', '=', email).executeTakeFirst();
+  }
+
+  async insertAccount(account: AccountRow): Promise<void> {
+    await this.db.insertInto('accounts').values(account).execute();
+  }
+
+  findSubscription(id: string): Promise<SubscriptionRow | undefined> {
+    return this.db.selectFrom('subscriptions').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  listSubscriptions(accountId: string, productId: string): Promise<SubscriptionRow[]> {
+    return this.db
+      .selectFrom('subscriptions')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('product_id', '=', productId)
+      .orderBy('created_at')
+      .execute();
+  }
+
+  async insertSubscription(subscription: SubscriptionRow): Promise<void> {
+    await this.db.insertInto('subscriptions').values(subscription).execute();
+  }
+
+  async updateSubscriptionState(
+    id: string,
+    state: SubscriptionRow['state'],
+    updatedAt: string,
+  ): Promise<boolean> {
+    const result = await this.db
+      .updateTable('subscriptions')
+      .set({ state, updated_at: updatedAt })
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  productExists(id: string): Promise<boolean> {
+    return this.db
+      .selectFrom('products')
+      .select('id')
+      .where('id', '=', id)
+      .executeTakeFirst()
+      .then(Boolean);
+  }
+
+  /** Revokes the live key of a slot and stores its replacement, in one transaction. */
+  async replaceKey(
+    subscriptionId: string,
+    slot: 'primary' | 'secondary',
+    keyHash: string,
+    keyHint: string,
+    at: string,
+  ): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('subscription_keys')
+        .set({ revoked_at: at })
+        .where('subscription_id', '=', subscriptionId)
+        .where('slot', '=', slot)
+        .where('revoked_at', 'is', null)
+        .execute();
+      await trx
+        .insertInto('subscription_keys')
+        .values({
+          subscription_id: subscriptionId,
+          slot,
+          key_hash: keyHash,
+          key_hint: keyHint,
+          created_at: at,
+          revoked_at: null,
+        })
+        .execute();
+    });
+  }
+
+  async revokeKeys(
+    subscriptionId: string,
+    slot: 'primary' | 'secondary',
+    at: string,
+  ): Promise<void> {
+    await this.db
+      .updateTable('subscription_keys')
+      .set({ revoked_at: at })
+      .where('subscription_id', '=', subscriptionId)
+      .where('slot', '=', slot)
+      .where('revoked_at', 'is', null)
+      .execute();
+  }
+
+  /** The subscription and its owner for a key hash, with the key's revocation time. */
+  findByKeyHash(keyHash: string) {
+    return this.db
+      .selectFrom('subscription_keys as k')
+      .innerJoin('subscriptions as s', 's.id', 'k.subscription_id')
+      .innerJoin('accounts as a', 'a.id', 's.account_id')
+      .select([
+        'k.revoked_at',
+        's.id as subscription_id',
+        's.state',
+        's.product_id',
+        'a.id as account_id',
+        'a.enabled as account_enabled',
+      ])
+      .where('k.key_hash', '=', keyHash)
+      .executeTakeFirst();
+  }
+
+  findClient(clientId: string) {
+    return this.db
+      .selectFrom('oauth_clients')
+      .selectAll()
+      .where('client_id', '=', clientId)
+      .executeTakeFirst();
+  }
+
+  async upsertClient(clientId: string, name: string, metadata: string, at: string): Promise<void> {
+    await this.db
+      .insertInto('oauth_clients')
+      .values({ client_id: clientId, name, metadata, created_at: at })
+      .onConflict((oc) => oc.column('client_id').doUpdateSet({ name, metadata }))
+      .execute();
+  }
+
+  listSigningKeys() {
+    return this.db.selectFrom('signing_keys').selectAll().orderBy('created_at', 'desc').execute();
+  }
+
+  /** Inserts a row unless one with the same key exists (concurrent first starts agree). */
+  async insertSigningKeyIfNone(kid: string, privateJwk: string, at: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const existing = await trx.selectFrom('signing_keys').select('kid').executeTakeFirst();
+      if (existing) return;
+      await trx
+        .insertInto('signing_keys')
+        .values({ kid, private_jwk: privateJwk, created_at: at })
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+    });
+  }
+
+  async secret(name: string, create: () => string, at: string): Promise<string> {
+    await this.db
+      .insertInto('platform_secrets')
+      .values({ name, value: create(), created_at: at })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .execute();
+    const row = await this.db
+      .selectFrom('platform_secrets')
+      .select('value')
+      .where('name', '=', name)
+      .executeTakeFirstOrThrow();
+    return row.value;
+  }
+}

@@ -1,0 +1,86 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, InstallationsTable } from '../db/schema.js';
+
+export type InstallationRow = Selectable<InstallationsTable>;
+export type MembershipRole = 'owner' | 'installer';
+
+/** An installation as one account sees it: the row and the account's role on it. */
+export type InstallationWithRole = InstallationRow & { role_code: MembershipRole; enabled: number };
+
+/** SQL of the installations feature. */
+export class InstallationStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** Installations the account belongs to, with its role, in creation order. */
+  listForAccount(accountId: string): Promise<InstallationWithRole[]> {
+    return this.db
+      .selectFrom('installations as i')
+      .innerJoin('installation_users as u', 'u.installation_id', 'i.id')
+      .selectAll('i')
+      .select(['u.role_code', 'u.enabled'])
+      .where('u.account_id', '=', accountId)
+      .orderBy('i.id')
+      .execute();
+  }
+
+  findForAccount(
+    installationId: number,
+    accountId: string,
+  ): Promise<InstallationWithRole | undefined> {
+    return this.db
+      .selectFrom('installations as i')
+      .innerJoin('installation_users as u', 'u.installation_id', 'i.id')
+      .selectAll('i')
+      .select(['u.role_code', 'u.enabled'])
+      .where('i.id', '=', installationId)
+      .where('u.account_id', '=', accountId)
+      .executeTakeFirst();
+  }
+
+  /** Creates an installation and its owner membership in one transaction. */
+  create(values: Omit<InstallationRow, 'id'>, ownerAccountId: string): Promise<InstallationRow> {
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .insertInto('installations')
+        .values(values)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await trx
+        .insertInto('installation_users')
+        .values({
+          installation_id: row.id,
+          account_id: ownerAccountId,
+          role_code: 'owner',
+          enabled: 1,
+          created_at: values.created_at,
+        })
+        .execute();
+      return row;
+    });
+  }
+
+  async update(
+    installationId: number,
+    values: Pick<
+      InstallationRow,
+      'name' | 'location_name' | 'latitude' | 'longitude' | 'updated_at'
+    >,
+  ): Promise<InstallationRow | undefined> {
+    return this.db
+      .updateTable('installations')
+      .set(values)
+      .where('id', '=', installationId)
+      .returningAll()
+      .executeTakeFirst();
+  }
+
+  async delete(installationId: number): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .deleteFrom('installation_users')
+        .where('installation_id', '=', installationId)
+        .execute();
+      await trx.deleteFrom('installations').where('id', '=', installationId).execute();
+    });
+  }
+}

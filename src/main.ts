@@ -1,0 +1,252 @@
+import fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { buildApp, buildPlatform } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { migrateToLatest } from './db/migrate.js';
+import { openStore } from './db/database.js';
+import {
+  IdentityError,
+  ROLES,
+  issueOperatorAccessToken,
+  registerClient,
+  type Role,
+} from './identity/index.js';
+
+const USAGE = `Usage: witty <command> [options]
+
+Commands:
+  serve                                   Run the platform (HTTP API, OpenID provider, docs)
+  migrate                                 Bring the database schema up to date
+  users create --email E --password P --role owner|installer|developer|admin
+               [--first-name F] [--last-name L]
+  apikeys create --email E                Developer account with an approved Energy Management
+                                          Starter Pack subscription; prints its keys
+  token --email E                         Issue an access token for an account
+  clients create --name N --redirect-uri U [--redirect-uri U2 …] [--secret S]
+                                          Register an OAuth 2.0 client (public with PKCE unless
+                                          a secret is given)
+  openapi [--out FILE | --check FILE]     Print, write or check the OpenAPI document
+
+Settings come from the environment (WITTY_DATA_DIR, DATABASE_URL, PUBLIC_URL, …; see README).`;
+
+class UsageError extends Error {}
+
+type Options = Record<string, string | string[] | boolean | undefined>;
+
+function required(options: Options, name: string): string {
+  const value = options[name];
+  if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} is required`);
+  return value;
+}
+
+function print(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+const OPTION_SPEC = {
+  email: { type: 'string' },
+  password: { type: 'string' },
+  role: { type: 'string' },
+  'first-name': { type: 'string' },
+  'last-name': { type: 'string' },
+  name: { type: 'string' },
+  'redirect-uri': { type: 'string', multiple: true },
+  secret: { type: 'string' },
+  out: { type: 'string' },
+  check: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Runs the `witty` command line; returns the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTION_SPEC, allowPositionals: true, strict: true });
+  } catch (error) {
+    process.stderr.write(`witty: ${(error as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const { positionals, values } = parsed;
+  const command = positionals.join(' ');
+  if (values.help || command === '' || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return values.help || command === 'help' ? 0 : 2;
+  }
+  try {
+    if (command === 'openapi') return await openapi(values);
+    const config = loadConfig(process.env);
+    switch (command) {
+      case 'serve':
+        return await serve(config);
+      case 'migrate':
+        return await migrate(config);
+      case 'users create':
+      case 'apikeys create':
+      case 'token':
+      case 'clients create':
+        return await operatorCommand(command, config, values);
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`witty: ${error.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    if (error instanceof ConfigError || error instanceof IdentityError) {
+      process.stderr.write(`witty: ${error.message}\n`);
+      return 1;
+    }
+    process.stderr.write(
+      `witty: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    return 1;
+  }
+}
+
+async function serve(config: Config): Promise<number> {
+  const app = await buildApp(config);
+  await app.listen({ port: config.port, host: config.host });
+  const base = config.publicUrl;
+  process.stdout.write(
+    [
+      `Witty-Home platform ready (${config.database.dialect})`,
+      `  API        ${base}/v1`,
+      `  Reference  ${base}/docs`,
+      `  OpenAPI    ${base}/v1/openapi.json`,
+      `  OpenID     ${base}/.well-known/openid-configuration`,
+      `  Metrics    ${base}/metrics`,
+      '',
+    ].join('\n'),
+  );
+  return new Promise((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      app.log.info({ signal }, 'shutting down');
+      const timer = setTimeout(() => {
+        app.log.error('shutdown timed out');
+        resolve(1);
+      }, config.shutdownTimeoutMs);
+      timer.unref();
+      app.close().then(
+        () => {
+          clearTimeout(timer);
+          resolve(0);
+        },
+        (error: unknown) => {
+          app.log.error({ err: error }, 'shutdown failed');
+          resolve(1);
+        },
+      );
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}
+
+async function migrate(config: Config): Promise<number> {
+  const store = openStore(config.database);
+  try {
+    const applied = await migrateToLatest(store);
+    print({ dialect: store.dialect, applied });
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+async function operatorCommand(command: string, config: Config, options: Options): Promise<number> {
+  // Validate arguments before touching the database.
+  const email = command === 'clients create' ? '' : required(options, 'email');
+  if (command === 'users create') {
+    required(options, 'password');
+    const role = required(options, 'role');
+    if (!ROLES.includes(role as Role))
+      throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
+  }
+  if (command === 'clients create') {
+    required(options, 'name');
+    if (!Array.isArray(options['redirect-uri']) || options['redirect-uri'].length === 0) {
+      throw new UsageError('--redirect-uri is required');
+    }
+    for (const uri of options['redirect-uri']) {
+      if (!URL.canParse(uri)) throw new UsageError(`--redirect-uri ${uri} is not a URL`);
+    }
+  }
+
+  const platform = await buildPlatform(config);
+  try {
+    switch (command) {
+      case 'users create': {
+        const account = await platform.identity.createAccount({
+          email,
+          password: required(options, 'password'),
+          role: required(options, 'role') as Role,
+          firstName: (options['first-name'] as string | undefined) ?? null,
+          lastName: (options['last-name'] as string | undefined) ?? null,
+        });
+        print(account);
+        return 0;
+      }
+      case 'apikeys create':
+        print(await platform.identity.issueStarterPackKeys(email));
+        return 0;
+      case 'token': {
+        const account = await platform.identity.findAccountByEmail(email);
+        if (!account) throw new IdentityError(`no account for ${email}`);
+        if (!account.enabled) throw new IdentityError(`the account ${email} is disabled`);
+        print(
+          await issueOperatorAccessToken(
+            platform.provider,
+            { config, ...platform },
+            account.accountId,
+          ),
+        );
+        return 0;
+      }
+      default: {
+        const metadata = await registerClient(platform.identityStore, platform.clock, {
+          name: required(options, 'name'),
+          redirectUris: options['redirect-uri'] as string[],
+          ...(typeof options.secret === 'string' ? { secret: options.secret } : {}),
+        });
+        print(metadata);
+        return 0;
+      }
+    }
+  } finally {
+    await platform.store.close();
+  }
+}
+
+/** The OpenAPI document, built from the route schemas with fixed settings so it is stable. */
+export async function generateOpenApiDocument(): Promise<string> {
+  const config = loadConfig({ PUBLIC_URL: 'http://localhost:8080', WITTY_LOG_LEVEL: 'silent' });
+  const app = await buildApp({ ...config, database: { dialect: 'sqlite', file: ':memory:' } });
+  try {
+    await app.ready();
+    return `${JSON.stringify({ 'x-generated': 'DO NOT EDIT: generated by `npm run openapi` from the route schemas', ...app.swagger() }, null, 2)}\n`;
+  } finally {
+    await app.close();
+  }
+}
+
+async function openapi(options: Options): Promise<number> {
+  const document = await generateOpenApiDocument();
+  if (typeof options.check === 'string') {
+    const current = fs.existsSync(options.check) ? fs.readFileSync(options.check, 'utf8') : '';
+    if (current !== document) {
+      process.stderr.write(`witty: ${options.check} is out of date; run \`npm run openapi\`\n`);
+      return 1;
+    }
+    return 0;
+  }
+  if (typeof options.out === 'string') {
+    fs.writeFileSync(options.out, document);
+    return 0;
+  }
+  process.stdout.write(document);
+  return 0;
+}
