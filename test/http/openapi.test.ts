@@ -1,0 +1,63 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InstallationInputSchema, InstallationSchema } from '../../src/installations/schemas.js';
+import { generateOpenApiDocument } from '../../src/main.js';
+import { createTestApp, guideExample, type TestApp } from '../helpers/test-app.js';
+
+describe("the guide's examples against the schemas", () => {
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  addFormats.default(ajv);
+
+  it.each([
+    ['01-installation.json', InstallationSchema],
+    ['02-installation-create-request.json', InstallationInputSchema],
+  ])('%s is valid', (file, schema) => {
+    const validate = ajv.compile(schema);
+    expect(validate(guideExample(file)), JSON.stringify(validate.errors)).toBe(true);
+  });
+});
+
+describe('OpenAPI document', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp('sqlite');
+  });
+  afterAll(() => t.close());
+
+  it('is served at /v1/openapi.json without credentials, OpenAPI 3.1', async () => {
+    const response = await t.app.inject('/v1/openapi.json');
+    expect(response.statusCode).toBe(200);
+    const document = response.json();
+    expect(document.openapi).toBe('3.1.0');
+    expect(Object.keys(document.paths)).toEqual(['/installations', '/installations/{installationId}']);
+    expect(document.servers).toEqual([{ url: `${t.config.publicUrl}/v1` }]);
+    expect(document.components.securitySchemes.subscriptionKey).toEqual({
+      type: 'apiKey',
+      in: 'header',
+      name: 'Ocp-Apim-Subscription-Key',
+    });
+  });
+
+  it('documents the routes with operation ids, guide examples and problem responses', async () => {
+    const document = (await t.app.inject('/v1/openapi.json')).json();
+    const post = document.paths['/installations'].post;
+    expect(post.operationId).toBe('createInstallation');
+    expect(post.requestBody.content['application/json'].example).toEqual(
+      guideExample('02-installation-create-request.json'),
+    );
+    expect(post.responses['400'].content['application/problem+json'].schema).toEqual({
+      $ref: '#/components/schemas/Problem',
+    });
+    expect(document.components.schemas.Installation.examples).toEqual([
+      guideExample('01-installation.json'),
+    ]);
+  });
+
+  it('docs/openapi.json is the generated document (npm run openapi)', async () => {
+    const committed = fs.readFileSync(path.resolve(import.meta.dirname, '../../docs/openapi.json'), 'utf8');
+    expect(committed).toBe(await generateOpenApiDocument());
+  });
+});
