@@ -14,7 +14,7 @@ export function problemResponses(...statuses: number[]): Record<number, TSchema>
       {
         description: 'Problem details (RFC 9457)',
         content: { [PROBLEM_CONTENT_TYPE]: { schema: refTo('Problem') } },
-      } as unknown as TSchema,
+      },
     ]),
   );
 }
