@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
 import type { JWK } from 'oidc-provider';
 import { systemClock, type Clock } from './clock.js';
@@ -38,6 +38,8 @@ export interface AppDependencies {
   store?: Store;
   /** Skip migrations (the caller ran them). */
   skipMigrations?: boolean;
+  /** Where JSON log lines go (standard output by default). */
+  logStream?: { write(line: string): void };
 }
 
 /** The platform's services, for the CLI and tests. */
@@ -100,7 +102,17 @@ export async function buildApp(
   const app = Fastify({
     logger: {
       level: config.logLevel,
+      ...(deps.logStream ? { stream: deps.logStream } : {}),
       redact: ['req.headers.authorization', 'req.headers["ocp-apim-subscription-key"]'],
+      serializers: {
+        // A subscription key sent in the query string must not reach the logs.
+        req: (request: FastifyRequest) => ({
+          method: request.method,
+          url: request.url.replace(/([?&]subscription-key=)[^&]*/gi, '$1[REDACTED]'),
+          hostname: request.hostname,
+          remoteAddress: request.ip,
+        }),
+      },
     },
     trustProxy: config.trustProxy,
     requestIdHeader: 'x-request-id',

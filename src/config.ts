@@ -65,26 +65,66 @@ export class ConfigError extends Error {
   }
 }
 
-const KNOWN_KEYS = Object.keys(EnvironmentSchema.properties);
+const KNOWN_KEYS = Object.keys(EnvironmentSchema.properties) as (keyof Environment)[];
+
+interface SettingSchema {
+  type?: string;
+  anyOf?: { const?: string }[];
+  default?: unknown;
+}
+
+/** Turns the text of an environment variable into the type its schema asks for, strictly. */
+function convert(schema: SettingSchema, text: string): unknown {
+  if (schema.type === 'integer') return /^-?\d+$/.test(text.trim()) ? Number(text) : text;
+  if (schema.type === 'boolean') {
+    if (/^(true|1)$/i.test(text)) return true;
+    if (/^(false|0)$/i.test(text)) return false;
+  }
+  return text;
+}
+
+/** One line for a bad setting: the first problem of its own check, with the accepted values. */
+function problemOf(
+  key: keyof Environment,
+  schema: SettingSchema,
+  value: unknown,
+): string | undefined {
+  const propertySchema = EnvironmentSchema.properties[key];
+  if (Value.Check(propertySchema, value)) return undefined;
+  const choices = schema.anyOf?.flatMap((option) =>
+    option.const === undefined ? [] : [option.const],
+  );
+  const reason = choices?.length
+    ? `must be one of ${choices.join(', ')}`
+    : ([...Value.Errors(propertySchema, value)][0]?.message ?? 'is invalid');
+  return `${key}: ${reason} (got ${JSON.stringify(value)})`;
+}
 
 /** Parses the settings from an environment (process.env in main.ts); throws ConfigError. */
 export function loadConfig(environment: Record<string, string | undefined>): Config {
-  const raw: Record<string, unknown> = {};
+  const values: Record<string, unknown> = {};
+  const problems: string[] = [];
   for (const key of KNOWN_KEYS) {
-    const value = environment[key];
-    if (value !== undefined && value !== '') raw[key] = value;
+    const schema = EnvironmentSchema.properties[key] as SettingSchema;
+    const text = environment[key];
+    if (text === undefined || text === '') {
+      if (schema.default !== undefined) values[key] = schema.default;
+      continue;
+    }
+    values[key] = convert(schema, text);
+    const problem = problemOf(key, schema, values[key]);
+    if (problem) problems.push(problem);
   }
-  const converted = Value.Convert(EnvironmentSchema, Value.Default(EnvironmentSchema, raw));
-  const problems = [...Value.Errors(EnvironmentSchema, converted)].map(
-    (error) =>
-      `${error.instancePath.replace(/^\//, '') || 'settings'}: ${error.message}` +
-      (error.instancePath ? ` (got ${JSON.stringify(raw[error.instancePath.slice(1)])})` : ''),
-  );
   if (problems.length > 0) throw new ConfigError(problems);
-  const env = converted as Environment;
+  const env = values as Environment;
 
   const dataDir = path.resolve(env.WITTY_DATA_DIR);
-  const browserHost = env.HOST === '0.0.0.0' || env.HOST === '::' ? 'localhost' : env.HOST;
+  const browserHost =
+    env.HOST === '0.0.0.0' || env.HOST === '::'
+      ? 'localhost'
+      : env.HOST.includes(':')
+        ? `[${env.HOST}]`
+        : env.HOST;
   const publicUrl = (env.PUBLIC_URL ?? `http://${browserHost}:${env.PORT}`).replace(/\/+$/, '');
   const databaseUrl = env.DATABASE_URL;
   const database =

@@ -15,12 +15,10 @@ export const ERRORS = {
   INSTALLATION_ACCESS_DENIED: { status: 403, title: 'Installation access denied' },
   NOT_FOUND: { status: 404, title: 'Not found' },
   INSTALLATION_NOT_FOUND: { status: 404, title: 'Installation not found' },
-  METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large' },
   RATE_LIMITED: { status: 429, title: 'Too many requests' },
   INTERNAL_ERROR: { status: 500, title: 'Internal error' },
-  SERVICE_UNAVAILABLE: { status: 503, title: 'Service unavailable' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -30,6 +30,8 @@ Commands:
 Settings come from the environment (WITTY_DATA_DIR, DATABASE_URL, PUBLIC_URL, …; see README).`;
 
 class UsageError extends Error {}
+/** A start-up failure explained in one line (no stack trace). */
+class StartError extends Error {}
 
 type Options = Record<string, string | string[] | boolean | undefined>;
 
@@ -68,9 +70,13 @@ export async function main(argv: string[]): Promise<number> {
   }
   const { positionals, values } = parsed;
   const command = positionals.join(' ');
-  if (values.help || command === '' || command === 'help') {
+  if (values.help || command === 'help') {
     process.stdout.write(`${USAGE}\n`);
-    return values.help || command === 'help' ? 0 : 2;
+    return 0;
+  }
+  if (command === '') {
+    process.stderr.write(`witty: a command is required\n\n${USAGE}\n`);
+    return 2;
   }
   try {
     if (command === 'openapi') return await openapi(values);
@@ -93,7 +99,11 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`witty: ${error.message}\n\n${USAGE}\n`);
       return 2;
     }
-    if (error instanceof ConfigError || error instanceof IdentityError) {
+    if (
+      error instanceof ConfigError ||
+      error instanceof IdentityError ||
+      error instanceof StartError
+    ) {
       process.stderr.write(`witty: ${error.message}\n`);
       return 1;
     }
@@ -104,9 +114,30 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** http(s) URLs, and private-use schemes of native apps (RFC 8252 §7.1: reverse domain names). */
+function isRedirectUri(uri: string): boolean {
+  if (!URL.canParse(uri)) return false;
+  const { protocol } = new URL(uri);
+  return (
+    protocol === 'http:' ||
+    protocol === 'https:' ||
+    /^[a-z][a-z0-9+-]*(\.[a-z0-9+-]+)+:$/i.test(protocol)
+  );
+}
+
 async function serve(config: Config): Promise<number> {
   const app = await buildApp(config);
-  await app.listen({ port: config.port, host: config.host });
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    await app.close();
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new StartError(
+        `${config.host}:${config.port} is already in use; set PORT to another port`,
+      );
+    }
+    throw error;
+  }
   const base = config.publicUrl;
   process.stdout.write(
     [
@@ -126,7 +157,8 @@ async function serve(config: Config): Promise<number> {
       stopping = true;
       app.log.info({ signal }, 'shutting down');
       const timer = setTimeout(() => {
-        app.log.error('shutdown timed out');
+        app.log.error('shutdown timed out; closing the remaining connections');
+        app.server.closeAllConnections();
         resolve(1);
       }, config.shutdownTimeoutMs);
       timer.unref();
@@ -172,7 +204,11 @@ async function operatorCommand(command: string, config: Config, options: Options
       throw new UsageError('--redirect-uri is required');
     }
     for (const uri of options['redirect-uri']) {
-      if (!URL.canParse(uri)) throw new UsageError(`--redirect-uri ${uri} is not a URL`);
+      if (!isRedirectUri(uri)) {
+        throw new UsageError(
+          `--redirect-uri ${uri} must be an http(s) URL or a private-use scheme such as com.example.app:/callback`,
+        );
+      }
     }
   }
 

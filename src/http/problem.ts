@@ -91,8 +91,7 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     const status = error.statusCode ?? 500;
     if (status === 429) return sendProblem(reply, request, 'RATE_LIMITED', error.message);
     if (status >= 400 && status < 500) {
-      const code: ErrorCode =
-        status === 404 ? 'NOT_FOUND' : status === 405 ? 'METHOD_NOT_ALLOWED' : 'MALFORMED_REQUEST';
+      const code: ErrorCode = status === 404 ? 'NOT_FOUND' : 'MALFORMED_REQUEST';
       return sendProblem(reply, request, code, error.message);
     }
     request.log.error({ err: error }, 'request failed');

@@ -16,7 +16,7 @@ import type { IdentityStore } from './store.js';
 
 /** Scope that grants access to the partner API (the resource server). */
 export const API_SCOPE = 'api';
-/** Client used by operator tools (`witty token`); it has no redirect and no grant of its own. */
+/** Client used by operator tools (`witty token`); its redirect URI is never used. */
 export const OPERATOR_CLIENT_ID = 'witty-operator';
 
 /** Paths of the provider's endpoints, under the issuer (PUBLIC_URL). */
@@ -193,7 +193,7 @@ export async function issueOperatorAccessToken(
   ).ResourceServer;
   if (!client) throw new Error('operator client missing');
   const expiresIn = deps.config.oauth.accessTokenTtlSeconds;
-  // A grant of its own, like any authorization, so that revoking it revokes the token's source.
+  // A grant of its own, like any authorization: the token records who allowed what.
   const grant = new provider.Grant({ accountId, clientId: OPERATOR_CLIENT_ID });
   grant.addResourceScope(deps.config.oauth.apiAudience, API_SCOPE);
   const grantId = await grant.save();

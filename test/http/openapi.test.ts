@@ -32,7 +32,10 @@ describe('OpenAPI document', () => {
     expect(response.statusCode).toBe(200);
     const document = response.json();
     expect(document.openapi).toBe('3.1.0');
-    expect(Object.keys(document.paths)).toEqual(['/installations', '/installations/{installationId}']);
+    expect(Object.keys(document.paths)).toEqual([
+      '/installations',
+      '/installations/{installationId}',
+    ]);
     expect(document.servers).toEqual([{ url: `${t.config.publicUrl}/v1` }]);
     expect(document.components.securitySchemes.subscriptionKey).toEqual({
       type: 'apiKey',
@@ -57,7 +60,10 @@ describe('OpenAPI document', () => {
   });
 
   it('docs/openapi.json is the generated document (npm run openapi)', async () => {
-    const committed = fs.readFileSync(path.resolve(import.meta.dirname, '../../docs/openapi.json'), 'utf8');
+    const committed = fs.readFileSync(
+      path.resolve(import.meta.dirname, '../../docs/openapi.json'),
+      'utf8',
+    );
     expect(committed).toBe(await generateOpenApiDocument());
   });
 });

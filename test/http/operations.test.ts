@@ -37,7 +37,10 @@ describeEachDialect('operations endpoints', (dialect) => {
       expect(response.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     });
     it("reuse the caller's X-Request-Id", async () => {
-      const response = await t.app.inject({ url: '/healthz', headers: { 'x-request-id': 'trace-42' } });
+      const response = await t.app.inject({
+        url: '/healthz',
+        headers: { 'x-request-id': 'trace-42' },
+      });
       expect(response.headers['x-request-id']).toBe('trace-42');
     });
   });
