@@ -14,7 +14,7 @@ import { registerOperations } from './http/operations.js';
 import { registerProblemHandlers } from './http/problem.js';
 import { SHARED_SCHEMAS } from './http/schemas.js';
 import { schemaController } from './http/validation.js';
-import { openApiOptions, registerApiReference } from './http/openapi.js';
+import { API_REFERENCE_CLIENT_ID, openApiOptions, registerApiReference } from './http/openapi.js';
 import {
   IdentityService,
   IdentityStore,
@@ -22,6 +22,7 @@ import {
   loadSigningKeys,
   purgeExpiredOidcPayloads,
   registerApiAuthentication,
+  registerClient,
   registerOidcRoutes,
 } from './identity/index.js';
 import { InstallationAccess } from './installations/access.js';
@@ -140,6 +141,11 @@ export async function buildApp(
   await app.register(swagger, openApiOptions(config));
   for (const schema of [...SHARED_SCHEMAS, InstallationSchema]) app.addSchema(schema);
   registerOperations(app, platform.store);
+  await registerClient(platform.identityStore, platform.clock, {
+    clientId: API_REFERENCE_CLIENT_ID,
+    name: 'Witty-Home API reference',
+    redirectUris: [`${config.publicUrl}/docs/oauth2-redirect.html`],
+  });
   await registerOidcRoutes(app, { provider: platform.provider, identity: platform.identity });
   await registerApiReference(app);
   app.get('/', async (_request, reply) => reply.type('text/html').send(landingPage(config)));

@@ -53,11 +53,23 @@ describeEachDialect('operations endpoints', (dialect) => {
   });
 
   it('/docs serves the interactive reference pointing at the OpenAPI document', async () => {
-    const response = await t.app.inject('/docs/');
+    const response = await t.app.inject('/docs');
     expect(response.statusCode).toBe(200);
-    expect(response.body).toContain('/v1/openapi.json');
-    const script = await t.app.inject('/docs/js/scalar.js');
+    expect(response.body).toContain('"url":"/v1/openapi.json"');
+    expect(response.body).toContain(
+      "clientId: 'witty-api-reference', usePkceWithAuthorizationCodeGrant: true",
+    );
+    const script = await t.app.inject('/docs/swagger-ui-bundle.js');
     expect(script.statusCode).toBe(200);
+    expect(script.headers['content-type']).toContain('text/javascript');
+    expect(script.body.length).toBeGreaterThan(100_000);
+    expect((await t.app.inject('/docs/package.json')).statusCode).toBe(404);
+    expect((await t.app.inject('/docs/..%2Fpackage.json')).statusCode).toBe(404);
+  });
+
+  it('the reference page is an OAuth client whose redirect URI is its own', async () => {
+    const client = await t.app.platform.provider.Client.find('witty-api-reference');
+    expect(client?.redirectUris).toEqual([`${t.config.publicUrl}/docs/oauth2-redirect.html`]);
   });
 
   it('unknown routes answer a 404 problem, never a stack trace', async () => {
