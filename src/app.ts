@@ -31,6 +31,15 @@ import { InstallationSchema } from './installations/schemas.js';
 import { InstallationService } from './installations/service.js';
 import { InstallationStore } from './installations/store.js';
 import { landingPage } from './portal/landing.js';
+import { DeviceService } from './devices/service.js';
+import { DeviceStore } from './devices/store.js';
+import { OCPP_PATH, OcppGateway } from './gateway/ocpp-gateway.js';
+import { StationCommandRunner } from './stations/commands.js';
+import { DeviceStateService } from './stations/device-state.js';
+import { stationRoutes } from './stations/routes.js';
+import { ChargingStationSchema, CommandSchema } from './stations/schemas.js';
+import { StationService } from './stations/service.js';
+import { StationStore } from './stations/store.js';
 
 /** What buildApp may be given instead of its defaults (tests swap the clock or the store). */
 export interface AppDependencies {
@@ -52,11 +61,17 @@ export interface Platform {
   provider: Provider;
   signingKeys: JWK[];
   installations: InstallationService;
+  access: InstallationAccess;
+  devices: DeviceService;
+  deviceStore: DeviceStore;
+  stationStore: StationStore;
+  deviceState: DeviceStateService;
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
     platform: Platform;
+    gateway: OcppGateway;
   }
 }
 
@@ -79,6 +94,8 @@ export async function buildPlatform(config: Config, deps: AppDependencies = {}):
     });
     const installationStore = new InstallationStore(store.db);
     const access = new InstallationAccess(installationStore);
+    const deviceStore = new DeviceStore(store.db);
+    const stationStore = new StationStore(store.db);
     return {
       store,
       clock,
@@ -87,6 +104,11 @@ export async function buildPlatform(config: Config, deps: AppDependencies = {}):
       provider,
       signingKeys,
       installations: new InstallationService(installationStore, access, clock),
+      access,
+      devices: new DeviceService(deviceStore, clock),
+      deviceStore,
+      stationStore,
+      deviceState: new DeviceStateService(deviceStore, stationStore, clock),
     };
   } catch (error) {
     if (!deps.store) await store.close();
@@ -121,12 +143,46 @@ export async function buildApp(
     schemaController,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.decorate('platform', platform);
+  const gateway = new OcppGateway({
+    devices: platform.devices,
+    state: platform.deviceState,
+    clock: platform.clock,
+    log: app.log,
+  });
+  app.decorate('gateway', gateway);
+  const commands = new StationCommandRunner({
+    stations: platform.stationStore,
+    state: platform.deviceState,
+    bus: gateway,
+    clock: platform.clock,
+    log: app.log,
+    timeoutMs: config.commandTimeoutMs,
+  });
+  const stations = new StationService({
+    stations: platform.stationStore,
+    devices: platform.deviceStore,
+    access: platform.access,
+    commands,
+    clock: platform.clock,
+  });
+  // This process holds no station connection yet; commands left pending by a stopped one can no
+  // longer complete.
+  await platform.deviceStore.disconnectAll();
+  const startedAt = platform.clock.now().toISOString();
+  await platform.stationStore.expirePendingCommands(startedAt, startedAt);
+  app.server.on('upgrade', (request, socket, head) => {
+    if (request.url?.startsWith(`${OCPP_PATH}/`)) gateway.handleUpgrade(request, socket, head);
+    else socket.destroy();
+  });
   app.decorateRequest('caller', null);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
   app.addHook('onClose', async () => {
     clearInterval(purgeTimer);
+    // Closing the connections ends the calls under way; then their commands are recorded.
+    await gateway.close();
+    await commands.drain();
     if (!deps.store) await platform.store.close();
   });
   // Expired sessions, codes and tokens of the OpenID provider are removed hourly.
@@ -139,7 +195,14 @@ export async function buildApp(
 
   registerProblemHandlers(app);
   await app.register(swagger, openApiOptions(config));
-  for (const schema of [...SHARED_SCHEMAS, InstallationSchema]) app.addSchema(schema);
+  for (const schema of [
+    ...SHARED_SCHEMAS,
+    InstallationSchema,
+    ChargingStationSchema,
+    CommandSchema,
+  ]) {
+    app.addSchema(schema);
+  }
   registerOperations(app, platform.store);
   await registerClient(platform.identityStore, platform.clock, {
     clientId: API_REFERENCE_CLIENT_ID,
@@ -172,6 +235,7 @@ export async function buildApp(
           ),
       });
       await api.register(installationRoutes, { installations: platform.installations });
+      await api.register(stationRoutes, { stations });
     },
     { prefix: '/v1' },
   );

@@ -31,6 +31,8 @@ const EnvironmentSchema = Type.Object({
   WITTY_REFRESH_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 300, default: 30 * 86400 }),
   /** Trust X-Forwarded-* headers (behind a reverse proxy). */
   WITTY_TRUST_PROXY: Type.Boolean({ default: false }),
+  /** How long a command waits for the charging station's answer, in seconds. */
+  WITTY_COMMAND_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, maximum: 600, default: 30 }),
   /** Time given to in-flight requests on SIGTERM/SIGINT, in milliseconds. */
   WITTY_SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 10_000 }),
 });
@@ -54,6 +56,7 @@ export interface Config {
     readonly refreshTokenTtlSeconds: number;
   };
   readonly trustProxy: boolean;
+  readonly commandTimeoutMs: number;
   readonly shutdownTimeoutMs: number;
 }
 
@@ -151,6 +154,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       refreshTokenTtlSeconds: env.WITTY_REFRESH_TOKEN_TTL_SECONDS,
     },
     trustProxy: env.WITTY_TRUST_PROXY,
+    commandTimeoutMs: env.WITTY_COMMAND_TIMEOUT_SECONDS * 1000,
     shutdownTimeoutMs: env.WITTY_SHUTDOWN_TIMEOUT_MS,
   });
 }

@@ -4,6 +4,7 @@ import { buildApp, buildPlatform } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { migrateToLatest } from './db/migrate.js';
 import { openStore } from './db/database.js';
+import { DeviceError } from './devices/service.js';
 import {
   IdentityError,
   ROLES,
@@ -25,6 +26,10 @@ Commands:
   clients create --name N --redirect-uri U [--redirect-uri U2 …] [--secret S]
                                           Register an OAuth 2.0 client (public with PKCE unless
                                           a secret is given)
+  devices provision --serial S [--uid U] [--password P] [--mac M]
+                                          Add a charging station to the device registry; prints
+                                          its uid and password (generated when not given)
+  devices list                            The device registry
   openapi [--out FILE | --check FILE]     Print, write or check the OpenAPI document
 
 Settings come from the environment (WITTY_DATA_DIR, DATABASE_URL, PUBLIC_URL, …; see README).`;
@@ -54,6 +59,9 @@ const OPTION_SPEC = {
   name: { type: 'string' },
   'redirect-uri': { type: 'string', multiple: true },
   secret: { type: 'string' },
+  uid: { type: 'string' },
+  serial: { type: 'string' },
+  mac: { type: 'string' },
   out: { type: 'string' },
   check: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -90,6 +98,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'apikeys create':
       case 'token':
       case 'clients create':
+      case 'devices provision':
+      case 'devices list':
         return await operatorCommand(command, config, values);
       default:
         throw new UsageError(`unknown command "${command}"`);
@@ -102,6 +112,7 @@ export async function main(argv: string[]): Promise<number> {
     if (
       error instanceof ConfigError ||
       error instanceof IdentityError ||
+      error instanceof DeviceError ||
       error instanceof StartError
     ) {
       process.stderr.write(`witty: ${error.message}\n`);
@@ -191,7 +202,9 @@ async function migrate(config: Config): Promise<number> {
 
 async function operatorCommand(command: string, config: Config, options: Options): Promise<number> {
   // Validate arguments before touching the database.
-  const email = command === 'clients create' ? '' : required(options, 'email');
+  const needsEmail = ['users create', 'apikeys create', 'token'].includes(command);
+  const email = needsEmail ? required(options, 'email') : '';
+  if (command === 'devices provision') required(options, 'serial');
   if (command === 'users create') {
     required(options, 'password');
     const role = required(options, 'role');
@@ -242,6 +255,19 @@ async function operatorCommand(command: string, config: Config, options: Options
         );
         return 0;
       }
+      case 'devices provision':
+        print(
+          await platform.devices.provision({
+            serialNumber: required(options, 'serial'),
+            ...(typeof options.uid === 'string' ? { uid: options.uid } : {}),
+            ...(typeof options.password === 'string' ? { password: options.password } : {}),
+            ...(typeof options.mac === 'string' ? { macAddress: options.mac } : {}),
+          }),
+        );
+        return 0;
+      case 'devices list':
+        print(await platform.devices.list());
+        return 0;
       default: {
         const metadata = await registerClient(platform.identityStore, platform.clock, {
           name: required(options, 'name'),

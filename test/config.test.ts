@@ -40,6 +40,7 @@ describe('loadConfig', () => {
           refreshTokenTtlSeconds: 30 * 86400,
         },
         trustProxy: false,
+        commandTimeoutMs: 30_000,
         shutdownTimeoutMs: 10_000,
       });
     });

@@ -95,6 +95,95 @@ export interface InstallationUsersTable {
   created_at: ColumnType<Timestamp, Timestamp, never>;
 }
 
+export interface DevicesTable {
+  uid: string;
+  serial_number: string;
+  mac_address: string | null;
+  production_date: Timestamp;
+  product_reference: string;
+  secret_hash: string;
+  created_at: Timestamp;
+  connected: ColumnType<Flag, Flag | undefined, Flag>;
+  last_seen_at: Timestamp | null;
+  last_heartbeat_at: Timestamp | null;
+  heartbeat_interval: ColumnType<number, number | undefined, number>;
+  booted_at: Timestamp | null;
+  vendor: string | null;
+  model: string | null;
+  firmware_version: string | null;
+  firmware_status: string | null;
+  diagnostics_status: string | null;
+  wifi_ssid: string | null;
+  phase_number: string | null;
+  erl_connected: Flag | null;
+  tic_connected: string | null;
+  night_mode_connected: string | null;
+  shedding_mode: string | null;
+  connectivity_type: string | null;
+  key_switch: string | null;
+  evcs_locked: Flag | null;
+  charge_mode: string | null;
+  /** 1 when the station does not know WittyChargeMode and the platform applies the mode. */
+  charge_mode_by_platform: ColumnType<Flag, Flag | undefined, Flag>;
+  led_power: number | null;
+  /** JSON object {"tariff1": "hc", …} as reported by the station. */
+  tariff_classes: string | null;
+  last_cybersecurity_event: number | null;
+  last_cybersecurity_at: Timestamp | null;
+}
+
+export interface ConnectorStatesTable {
+  uid: string;
+  connector_id: number;
+  status: string;
+  error_code: string;
+  vendor_error_code: string | null;
+  updated_at: Timestamp;
+}
+
+export interface ChargingStationsTable {
+  id: string;
+  uid: string;
+  installation_id: number;
+  installation_date: Timestamp;
+  timezone: string;
+  culture: string;
+  friendly_name: string | null;
+  average_ev_consumption: number | null;
+  authorize_tic: ColumnType<Flag, Flag | undefined, Flag>;
+}
+
+export interface ChargingSessionsTable {
+  id: Generated<number>;
+  uid: string;
+  station_id: string | null;
+  connector_id: number;
+  id_tag: string;
+  started_at: Timestamp;
+  meter_start_wh: number;
+  last_meter_wh: number;
+  last_meter_at: Timestamp;
+  power_w: number | null;
+  charging_since: Timestamp | null;
+  charging_seconds: ColumnType<number, number | undefined, number>;
+  stopped_at: Timestamp | null;
+  stop_reason: string | null;
+}
+
+export interface StationCommandsTable {
+  id: string;
+  station_id: string;
+  uid: string;
+  type: string;
+  request: string;
+  status: 'pending' | 'accepted' | 'rejected' | 'timedOut';
+  /** JSON array of the OCPP calls made and their answers. */
+  calls: string;
+  requested_by: string;
+  created_at: Timestamp;
+  completed_at: Timestamp | null;
+}
+
 /** The whole schema, as Kysely sees it. */
 export interface Database {
   accounts: AccountsTable;
@@ -107,4 +196,9 @@ export interface Database {
   platform_secrets: PlatformSecretsTable;
   installations: InstallationsTable;
   installation_users: InstallationUsersTable;
+  devices: DevicesTable;
+  connector_states: ConnectorStatesTable;
+  charging_stations: ChargingStationsTable;
+  charging_sessions: ChargingSessionsTable;
+  station_commands: StationCommandsTable;
 }

@@ -49,7 +49,14 @@ export function openApiOptions(config: Config): SwaggerOptions {
         { subscriptionKey: [], oauth2: ['api'] },
         { subscriptionKeyQuery: [], oauth2: ['api'] },
       ],
-      tags: [{ name: 'Installations', description: 'The central point of each Witty-Home system' }],
+      tags: [
+        { name: 'Installations', description: 'The central point of each Witty-Home system' },
+        {
+          name: 'Charging stations',
+          description:
+            'Association, live state and asynchronous commands (202, tracked until the station answers)',
+        },
+      ],
     },
     refResolver: {
       buildLocalReference: (json, _baseUri, _fragment, i) =>

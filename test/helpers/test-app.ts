@@ -9,6 +9,7 @@ import { buildApp } from '../../src/app.js';
 import type { Clock } from '../../src/clock.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { issueOperatorAccessToken, type Account, type Role } from '../../src/identity/index.js';
+import { freePort } from './http.js';
 
 export type TestDialect = 'sqlite' | 'postgres';
 
@@ -72,6 +73,8 @@ export async function freshDatabase(
 
 export interface TestApp {
   app: FastifyInstance;
+  /** ws://127.0.0.1:PORT when the app listens (createTestApp(…, { listen: true })). */
+  wsUrl: string;
   config: Config;
   clock: TestClock;
   /** A developer with an approved Starter Pack subscription; its primary key. */
@@ -99,15 +102,24 @@ let counter = 0;
 export async function createTestApp(
   dialect: TestDialect,
   env: Record<string, string> = {},
+  options: { listen?: boolean } = {},
 ): Promise<TestApp> {
   const database = await freshDatabase(dialect);
-  const config = loadConfig({ WITTY_LOG_LEVEL: 'silent', ...database.env, ...env });
+  const port = options.listen ? await freePort() : 8080;
+  const config = loadConfig({
+    WITTY_LOG_LEVEL: 'silent',
+    ...database.env,
+    PORT: String(port),
+    ...env,
+  });
   const clock = new TestClock();
   const app = await buildApp(config, { clock });
+  if (options.listen) await app.listen({ port, host: '127.0.0.1' });
   const { platform } = app;
   const keys = await platform.identity.issueStarterPackKeys(`developer-${++counter}@example.com`);
   return {
     app,
+    wsUrl: `ws://127.0.0.1:${port}`,
     config,
     clock,
     apiKey: keys.primaryKey,

@@ -35,6 +35,13 @@ describe('OpenAPI document', () => {
     expect(Object.keys(document.paths)).toEqual([
       '/installations',
       '/installations/{installationId}',
+      '/installations/{installationId}/charging-stations',
+      '/installations/{installationId}/charging-stations/{chargingStationId}',
+      '/installations/{installationId}/charging-stations/{chargingStationId}/operators/set-charge-mode',
+      '/installations/{installationId}/charging-stations/{chargingStationId}/operators/start',
+      '/installations/{installationId}/charging-stations/{chargingStationId}/operators/stop',
+      '/installations/{installationId}/charging-stations/{chargingStationId}/commands',
+      '/installations/{installationId}/charging-stations/{chargingStationId}/commands/{commandId}',
     ]);
     expect(document.servers).toEqual([{ url: `${t.config.publicUrl}/v1` }]);
     expect(document.components.securitySchemes.subscriptionKey).toEqual({

@@ -1,0 +1,78 @@
+import type { Kysely, Selectable, Updateable } from 'kysely';
+import type { ConnectorStatesTable, Database, DevicesTable } from '../db/schema.js';
+
+export type DeviceRow = Selectable<DevicesTable>;
+export type DeviceStateUpdate = Omit<
+  Updateable<DevicesTable>,
+  'uid' | 'serial_number' | 'secret_hash' | 'created_at' | 'production_date' | 'product_reference'
+>;
+export type ConnectorStateRow = Selectable<ConnectorStatesTable>;
+
+/** SQL of the device registry and of the devices' live state. */
+export class DeviceStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(
+    device: Pick<
+      DeviceRow,
+      | 'uid'
+      | 'serial_number'
+      | 'mac_address'
+      | 'production_date'
+      | 'product_reference'
+      | 'secret_hash'
+      | 'created_at'
+    >,
+  ): Promise<void> {
+    await this.db.insertInto('devices').values(device).execute();
+  }
+
+  find(uid: string): Promise<DeviceRow | undefined> {
+    return this.db.selectFrom('devices').selectAll().where('uid', '=', uid).executeTakeFirst();
+  }
+
+  findBySerial(serialNumber: string): Promise<DeviceRow | undefined> {
+    return this.db
+      .selectFrom('devices')
+      .selectAll()
+      .where('serial_number', '=', serialNumber)
+      .executeTakeFirst();
+  }
+
+  list(): Promise<DeviceRow[]> {
+    return this.db.selectFrom('devices').selectAll().orderBy('created_at').orderBy('uid').execute();
+  }
+
+  async update(uid: string, values: DeviceStateUpdate): Promise<void> {
+    await this.db.updateTable('devices').set(values).where('uid', '=', uid).execute();
+  }
+
+  connectors(uid: string): Promise<ConnectorStateRow[]> {
+    return this.db
+      .selectFrom('connector_states')
+      .selectAll()
+      .where('uid', '=', uid)
+      .orderBy('connector_id')
+      .execute();
+  }
+
+  async upsertConnector(row: ConnectorStateRow): Promise<void> {
+    await this.db
+      .insertInto('connector_states')
+      .values(row)
+      .onConflict((oc) =>
+        oc.columns(['uid', 'connector_id']).doUpdateSet({
+          status: row.status,
+          error_code: row.error_code,
+          vendor_error_code: row.vendor_error_code,
+          updated_at: row.updated_at,
+        }),
+      )
+      .execute();
+  }
+
+  /** Marks every device disconnected (a gateway starting has no socket yet). */
+  async disconnectAll(): Promise<void> {
+    await this.db.updateTable('devices').set({ connected: 0 }).where('connected', '=', 1).execute();
+  }
+}

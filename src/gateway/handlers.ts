@@ -1,0 +1,246 @@
+import type { DeviceStateService, MeterReading, StationInfo } from '../stations/device-state.js';
+import type {
+  BootNotificationRequest,
+  DataTransferRequest,
+  DataTransferResponse,
+  MeterValuesRequest,
+  SampledValue,
+  StartTransactionRequest,
+  StatusNotificationRequest,
+  StopTransactionRequest,
+} from './ocpp-messages.js';
+import { DATA_TRANSFER, HEARTBEAT_INTERVAL_SECONDS, WITTY_VENDOR_ID } from './witty-profile.js';
+
+/** What a handler knows of the call: the station's uid and the payload. */
+export interface HandlerContext {
+  uid: string;
+  now: () => Date;
+  /** Work to do once the answer is sent (OCPP 1.6 §4.2: one CALL at a time each way). */
+  after: (task: () => Promise<void>) => void;
+}
+
+type Handler = (params: never, context: HandlerContext) => Promise<object>;
+
+/** Accepted for StopTransaction: the session is over whatever the idTag. */
+const ACCEPTED = { status: 'Accepted' } as const;
+
+/** Energy.Active.Import.Register in Wh, whatever unit the sample was sent in. */
+function energyWh(sample: SampledValue): number | undefined {
+  const measurand = sample.measurand ?? 'Energy.Active.Import.Register';
+  if (measurand !== 'Energy.Active.Import.Register' || sample.format === 'SignedData')
+    return undefined;
+  if (sample.phase !== undefined) return undefined; // the total, not a phase
+  const value = Number(sample.value);
+  if (!Number.isFinite(value)) return undefined;
+  return sample.unit === 'kWh' ? value * 1000 : value;
+}
+
+function powerW(sample: SampledValue): number | undefined {
+  if (sample.measurand !== 'Power.Active.Import' || sample.phase !== undefined) return undefined;
+  const value = Number(sample.value);
+  if (!Number.isFinite(value)) return undefined;
+  return sample.unit === 'kW' ? value * 1000 : value;
+}
+
+/** The readings of MeterValues samples (OCPP 1.6 §4.7). */
+export function readingsOf(request: MeterValuesRequest): MeterReading[] {
+  return request.meterValue.map((meterValue) => {
+    let energy: number | undefined;
+    let power: number | undefined;
+    for (const sample of meterValue.sampledValue) {
+      energy ??= energyWh(sample);
+      power ??= powerW(sample);
+    }
+    return {
+      connectorId: request.connectorId,
+      ...(request.transactionId !== undefined ? { transactionId: request.transactionId } : {}),
+      timestamp: meterValue.timestamp,
+      ...(energy !== undefined ? { energyWh: energy } : {}),
+      ...(power !== undefined ? { powerW: power } : {}),
+    };
+  });
+}
+
+function parseJson(data: string | undefined): Record<string, unknown> | undefined {
+  if (data === undefined) return undefined;
+  try {
+    const value: unknown = JSON.parse(data);
+    return value && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const optionalString = (value: unknown) => (typeof value === 'string' ? value : undefined);
+
+/** Witty DataTransfer messages (docs/ocpp-profile.md). */
+async function wittyDataTransfer(
+  state: DeviceStateService,
+  uid: string,
+  request: DataTransferRequest,
+): Promise<DataTransferResponse> {
+  const data = parseJson(request.data);
+  switch (request.messageId) {
+    case DATA_TRANSFER.stationInfo: {
+      if (!data) return { status: 'Rejected' };
+      const info: StationInfo = {};
+      for (const key of [
+        'wifiSsid',
+        'macAddress',
+        'phaseNumber',
+        'ticConnected',
+        'nightModeConnected',
+        'sheddingMode',
+        'connectivityType',
+      ] as const) {
+        const value = optionalString(data[key]);
+        if (value !== undefined) info[key] = value;
+      }
+      if (typeof data.erlConnected === 'boolean') info.erlConnected = data.erlConnected;
+      await state.stationInfo(uid, info);
+      return { status: 'Accepted' };
+    }
+    case DATA_TRANSFER.keySwitch: {
+      if (
+        (data?.keySwitch !== 'locked' && data?.keySwitch !== 'unlocked') ||
+        typeof data.evcsLocked !== 'boolean'
+      ) {
+        return { status: 'Rejected' };
+      }
+      await state.keySwitch(uid, data.keySwitch, data.evcsLocked);
+      return { status: 'Accepted' };
+    }
+    case DATA_TRANSFER.cyberSecurity: {
+      const event = data?.event;
+      if (typeof event !== 'number' || !Number.isInteger(event) || event < 0 || event > 4) {
+        return { status: 'Rejected' };
+      }
+      await state.cyberSecurity(uid, event);
+      return { status: 'Accepted' };
+    }
+    default:
+      return { status: 'UnknownMessageId' };
+  }
+}
+
+/**
+ * One handler per OCPP 1.6J action a station may send (OCPP 1.6 §4), in a plain table.
+ * Actions not listed are answered NotImplemented by ocpp-rpc (OCPP-J 1.6 §4.2.3).
+ */
+export function ocppHandlers(
+  state: DeviceStateService,
+  hooks: { afterBoot: (uid: string) => Promise<void> },
+): Record<string, Handler> {
+  const table = {
+    // §4.2: Accepted with the heartbeat interval; the station's Witty settings are read next.
+    BootNotification: async (
+      request: BootNotificationRequest,
+      { uid, now, after }: HandlerContext,
+    ) => {
+      await state.booted(
+        uid,
+        {
+          vendor: request.chargePointVendor,
+          model: request.chargePointModel,
+          ...(request.firmwareVersion ? { firmwareVersion: request.firmwareVersion } : {}),
+        },
+        HEARTBEAT_INTERVAL_SECONDS,
+      );
+      after(() => hooks.afterBoot(uid));
+      return {
+        status: 'Accepted',
+        currentTime: now().toISOString(),
+        interval: HEARTBEAT_INTERVAL_SECONDS,
+      };
+    },
+    // §4.6
+    Heartbeat: async (_request: object, { uid, now }: HandlerContext) => {
+      await state.heartbeat(uid);
+      return { currentTime: now().toISOString() };
+    },
+    // §4.9
+    StatusNotification: async (request: StatusNotificationRequest, { uid }: HandlerContext) => {
+      await state.seen(uid);
+      await state.status(uid, {
+        connectorId: request.connectorId,
+        status: request.status,
+        errorCode: request.errorCode,
+        ...(request.vendorId !== undefined ? { vendorId: request.vendorId } : {}),
+        ...(request.vendorErrorCode !== undefined
+          ? { vendorErrorCode: request.vendorErrorCode }
+          : {}),
+        ...(request.timestamp !== undefined ? { timestamp: request.timestamp } : {}),
+      });
+      return {};
+    },
+    // §4.7
+    MeterValues: async (request: MeterValuesRequest, { uid }: HandlerContext) => {
+      await state.seen(uid);
+      await state.meterValues(uid, readingsOf(request));
+      return {};
+    },
+    // §4.1
+    Authorize: async (request: { idTag: string }, { uid }: HandlerContext) => {
+      await state.seen(uid);
+      return { idTagInfo: { status: await state.idTagStatus(uid, request.idTag) } };
+    },
+    // §4.8
+    StartTransaction: async (request: StartTransactionRequest, { uid }: HandlerContext) => {
+      await state.seen(uid);
+      const status = await state.idTagStatus(uid, request.idTag);
+      const transactionId = await state.startTransaction(uid, {
+        connectorId: request.connectorId,
+        idTag: request.idTag,
+        meterStart: request.meterStart,
+        timestamp: request.timestamp,
+      });
+      // A Blocked idTag ends the transaction at once (the charger sends StopTransaction, §4.8).
+      return { transactionId, idTagInfo: { status } };
+    },
+    // §4.10: transactionData, when sent, carries the last meter values of the session.
+    StopTransaction: async (request: StopTransactionRequest, { uid }: HandlerContext) => {
+      await state.seen(uid);
+      if (request.transactionData) {
+        await state.meterValues(
+          uid,
+          readingsOf({
+            connectorId: 0,
+            transactionId: request.transactionId,
+            meterValue: request.transactionData,
+          }),
+        );
+      }
+      await state.stopTransaction(uid, {
+        transactionId: request.transactionId,
+        meterStop: request.meterStop,
+        timestamp: request.timestamp,
+        ...(request.reason !== undefined ? { reason: request.reason } : {}),
+      });
+      return request.idTag !== undefined ? { idTagInfo: ACCEPTED } : {};
+    },
+    // §4.3
+    DataTransfer: async (
+      request: DataTransferRequest,
+      { uid }: HandlerContext,
+    ): Promise<DataTransferResponse> => {
+      await state.seen(uid);
+      if (request.vendorId !== WITTY_VENDOR_ID) return { status: 'UnknownVendorId' };
+      return wittyDataTransfer(state, uid, request);
+    },
+    // §4.5
+    FirmwareStatusNotification: async (request: { status: string }, { uid }: HandlerContext) => {
+      await state.seen(uid);
+      await state.firmwareStatus(uid, request.status);
+      return {};
+    },
+    // §4.4
+    DiagnosticsStatusNotification: async (request: { status: string }, { uid }: HandlerContext) => {
+      await state.seen(uid);
+      await state.diagnosticsStatus(uid, request.status);
+      return {};
+    },
+  };
+  return table;
+}

@@ -1,0 +1,291 @@
+import type { Clock } from '../clock.js';
+import type { DeviceStore, DeviceStateUpdate } from '../devices/store.js';
+import type { ConnectorStatus } from '../domain/station-state.js';
+import {
+  CONFIGURATION_KEY,
+  REMOTE_ID_TAG,
+  TARIFF_NUMBERS,
+  guideErrorCode,
+} from '../gateway/witty-profile.js';
+import type { StationStore } from './store.js';
+
+/** A StatusNotification, as the gateway hands it over. */
+export interface StatusReport {
+  connectorId: number;
+  status: ConnectorStatus;
+  errorCode: string;
+  vendorId?: string;
+  vendorErrorCode?: string;
+  timestamp?: string;
+}
+
+/** Readings of one MeterValues sample relevant to sessions. */
+export interface MeterReading {
+  connectorId: number;
+  transactionId?: number;
+  timestamp: string;
+  energyWh?: number;
+  powerW?: number;
+}
+
+/** Station facts sent in the StationInfo DataTransfer. */
+export interface StationInfo {
+  wifiSsid?: string;
+  macAddress?: string;
+  phaseNumber?: string;
+  erlConnected?: boolean;
+  ticConnected?: string;
+  nightModeConnected?: string;
+  sheddingMode?: string;
+  connectivityType?: string;
+}
+
+const flag = (value: boolean | undefined) => (value === undefined ? undefined : value ? 1 : 0);
+const defined = <T extends object>(value: T) =>
+  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+
+/**
+ * What the devices tell the platform, kept as their live state: connection, boot facts,
+ * connector statuses, sessions with their energy and charging time, Witty settings.
+ */
+export class DeviceStateService {
+  constructor(
+    private readonly devices: DeviceStore,
+    private readonly stations: StationStore,
+    private readonly clock: Clock,
+  ) {}
+
+  private now(): string {
+    return this.clock.now().toISOString();
+  }
+
+  async connected(uid: string): Promise<void> {
+    const now = this.now();
+    await this.devices.update(uid, { connected: 1, last_seen_at: now });
+  }
+
+  async disconnected(uid: string): Promise<void> {
+    await this.devices.update(uid, { connected: 0 });
+  }
+
+  /** Any message proves the station is alive. */
+  async seen(uid: string): Promise<void> {
+    await this.devices.update(uid, { last_seen_at: this.now() });
+  }
+
+  async booted(
+    uid: string,
+    boot: { vendor: string; model: string; firmwareVersion?: string },
+    heartbeatInterval: number,
+  ): Promise<void> {
+    const now = this.now();
+    await this.devices.update(uid, {
+      booted_at: now,
+      last_seen_at: now,
+      last_heartbeat_at: now,
+      heartbeat_interval: heartbeatInterval,
+      vendor: boot.vendor,
+      model: boot.model,
+      firmware_version: boot.firmwareVersion ?? null,
+    });
+  }
+
+  async heartbeat(uid: string): Promise<void> {
+    const now = this.now();
+    await this.devices.update(uid, { last_seen_at: now, last_heartbeat_at: now });
+  }
+
+  async status(uid: string, report: StatusReport): Promise<void> {
+    const at = report.timestamp ?? this.now();
+    const code = guideErrorCode(report.errorCode, report.vendorId, report.vendorErrorCode);
+    await this.devices.upsertConnector({
+      uid,
+      connector_id: report.connectorId,
+      status: report.status,
+      error_code: report.errorCode,
+      // The guide's code of the fault, kept while the connector reports it.
+      vendor_error_code: code === 0 ? null : String(code),
+      updated_at: at,
+    });
+    if (report.connectorId > 0) {
+      const session = await this.stations.openSession(uid, report.connectorId);
+      if (session)
+        await this.accountChargingTime(session.id, session, report.status === 'Charging', at);
+    }
+  }
+
+  /** Starts or stops the charging clock of a session when the connector starts or stops charging. */
+  private async accountChargingTime(
+    sessionId: number,
+    session: { charging_since: string | null; charging_seconds: number },
+    charging: boolean,
+    at: string,
+  ): Promise<void> {
+    if (charging && session.charging_since === null) {
+      await this.stations.updateSession(sessionId, { charging_since: at });
+    } else if (!charging && session.charging_since !== null) {
+      const seconds = Math.max(0, (Date.parse(at) - Date.parse(session.charging_since)) / 1000);
+      await this.stations.updateSession(sessionId, {
+        charging_since: null,
+        charging_seconds: session.charging_seconds + seconds,
+      });
+    }
+  }
+
+  async meterValues(uid: string, readings: MeterReading[]): Promise<void> {
+    for (const reading of readings) {
+      if (reading.energyWh === undefined && reading.powerW === undefined) continue;
+      const session =
+        reading.transactionId !== undefined
+          ? await this.stations.findSession(uid, reading.transactionId)
+          : await this.stations.openSession(uid, reading.connectorId);
+      if (!session || session.stopped_at !== null) continue;
+      await this.stations.updateSession(session.id, {
+        ...(reading.energyWh !== undefined && reading.energyWh >= session.meter_start_wh
+          ? { last_meter_wh: reading.energyWh, last_meter_at: reading.timestamp }
+          : {}),
+        ...(reading.powerW !== undefined ? { power_w: reading.powerW } : {}),
+      });
+    }
+  }
+
+  /** OCPP 1.6 §4.8 StartTransaction: opens a session; its id is the transactionId. */
+  async startTransaction(
+    uid: string,
+    start: { connectorId: number; idTag: string; meterStart: number; timestamp: string },
+  ): Promise<number> {
+    const station = await this.stations.findByUid(uid);
+    const connector = (await this.devices.connectors(uid)).find(
+      (c) => c.connector_id === start.connectorId,
+    );
+    // A session can only be open once per connector: a repeated StartTransaction closes the old one.
+    const previous = await this.stations.openSession(uid, start.connectorId);
+    if (previous) {
+      await this.stopTransaction(uid, {
+        transactionId: previous.id,
+        meterStop: previous.last_meter_wh,
+        timestamp: start.timestamp,
+        reason: 'Other',
+      });
+    }
+    return this.stations.insertSession({
+      uid,
+      station_id: station?.id ?? null,
+      connector_id: start.connectorId,
+      id_tag: start.idTag,
+      started_at: start.timestamp,
+      meter_start_wh: start.meterStart,
+      last_meter_wh: start.meterStart,
+      last_meter_at: start.timestamp,
+      power_w: null,
+      charging_since: connector?.status === 'Charging' ? start.timestamp : null,
+      charging_seconds: 0,
+      stopped_at: null,
+      stop_reason: null,
+    });
+  }
+
+  /** OCPP 1.6 §4.10 StopTransaction: closes the session with its final register value. */
+  async stopTransaction(
+    uid: string,
+    stop: { transactionId: number; meterStop: number; timestamp: string; reason?: string },
+  ): Promise<boolean> {
+    const session = await this.stations.findSession(uid, stop.transactionId);
+    if (!session || session.stopped_at !== null) return false;
+    await this.accountChargingTime(session.id, session, false, stop.timestamp);
+    await this.stations.updateSession(session.id, {
+      stopped_at: stop.timestamp,
+      last_meter_wh: Math.max(session.meter_start_wh, stop.meterStop),
+      last_meter_at: stop.timestamp,
+      power_w: 0,
+      stop_reason: stop.reason ?? 'Local',
+    });
+    return true;
+  }
+
+  async stationInfo(uid: string, info: StationInfo): Promise<void> {
+    const update: DeviceStateUpdate = defined({
+      wifi_ssid: info.wifiSsid,
+      phase_number: info.phaseNumber,
+      erl_connected: flag(info.erlConnected),
+      tic_connected: info.ticConnected,
+      night_mode_connected: info.nightModeConnected,
+      shedding_mode: info.sheddingMode,
+      connectivity_type: info.connectivityType,
+    });
+    if (Object.keys(update).length > 0) await this.devices.update(uid, update);
+  }
+
+  async keySwitch(
+    uid: string,
+    keySwitch: 'locked' | 'unlocked',
+    evcsLocked: boolean,
+  ): Promise<void> {
+    await this.devices.update(uid, { key_switch: keySwitch, evcs_locked: evcsLocked ? 1 : 0 });
+  }
+
+  async cyberSecurity(uid: string, event: number): Promise<void> {
+    await this.devices.update(uid, {
+      last_cybersecurity_event: event,
+      last_cybersecurity_at: this.now(),
+    });
+  }
+
+  /** Witty settings as the station reports them (GetConfiguration) or accepts them (ChangeConfiguration). */
+  async configuration(uid: string, values: Record<string, string>): Promise<void> {
+    const update: DeviceStateUpdate = {};
+    const chargeMode = values[CONFIGURATION_KEY.chargeMode];
+    if (
+      chargeMode === 'immediate' ||
+      chargeMode === 'deferred' ||
+      chargeMode === 'deferredExclusive'
+    ) {
+      update.charge_mode = chargeMode;
+    }
+    const ledPower = Number(values[CONFIGURATION_KEY.ledPower]);
+    if (Number.isInteger(ledPower) && ledPower >= 30 && ledPower <= 100)
+      update.led_power = ledPower;
+    const tariffs: Record<string, string> = {};
+    for (const n of TARIFF_NUMBERS) {
+      const value = values[CONFIGURATION_KEY.tariff(n)];
+      if (value === 'hc' || value === 'hp') tariffs[`tariff${n}`] = value;
+    }
+    if (Object.keys(tariffs).length > 0) {
+      const device = await this.devices.find(uid);
+      const known = device?.tariff_classes
+        ? (JSON.parse(device.tariff_classes) as Record<string, string>)
+        : {};
+      update.tariff_classes = JSON.stringify({ ...known, ...tariffs });
+    }
+    if (Object.keys(update).length > 0) await this.devices.update(uid, update);
+  }
+
+  /**
+   * A charger that does not know WittyChargeMode (a generic OCPP charger): the platform keeps
+   * the mode and applies it at authorization (see idTagStatus).
+   */
+  async platformChargeMode(uid: string, chargeMode: string): Promise<void> {
+    await this.devices.update(uid, { charge_mode: chargeMode, charge_mode_by_platform: 1 });
+  }
+
+  /**
+   * OCPP 1.6 §7.15 AuthorizationStatus of an idTag: Accepted, except that a charger whose charge
+   * mode the platform applies may only start in deferred modes when the platform asks it
+   * (RemoteStartTransaction carries REMOTE_ID_TAG).
+   */
+  async idTagStatus(uid: string, idTag: string): Promise<'Accepted' | 'Blocked'> {
+    if (idTag === REMOTE_ID_TAG) return 'Accepted';
+    const device = await this.devices.find(uid);
+    const deferred =
+      device?.charge_mode === 'deferred' || device?.charge_mode === 'deferredExclusive';
+    return device?.charge_mode_by_platform === 1 && deferred ? 'Blocked' : 'Accepted';
+  }
+
+  async firmwareStatus(uid: string, status: string): Promise<void> {
+    await this.devices.update(uid, { firmware_status: status });
+  }
+
+  async diagnosticsStatus(uid: string, status: string): Promise<void> {
+    await this.devices.update(uid, { diagnostics_status: status });
+  }
+}

@@ -1,0 +1,171 @@
+import type { Kysely, Selectable, Updateable } from 'kysely';
+import type {
+  ChargingSessionsTable,
+  ChargingStationsTable,
+  Database,
+  StationCommandsTable,
+} from '../db/schema.js';
+
+export type StationRow = Selectable<ChargingStationsTable>;
+export type SessionRow = Selectable<ChargingSessionsTable>;
+export type CommandRow = Selectable<StationCommandsTable>;
+
+/** SQL of charging stations: associations, sessions and commands. */
+export class StationStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  listForInstallation(installationId: number): Promise<StationRow[]> {
+    return this.db
+      .selectFrom('charging_stations')
+      .selectAll()
+      .where('installation_id', '=', installationId)
+      .execute();
+  }
+
+  find(installationId: number, stationId: string): Promise<StationRow | undefined> {
+    return this.db
+      .selectFrom('charging_stations')
+      .selectAll()
+      .where('installation_id', '=', installationId)
+      .where('id', '=', stationId)
+      .executeTakeFirst();
+  }
+
+  findByUid(uid: string): Promise<StationRow | undefined> {
+    return this.db
+      .selectFrom('charging_stations')
+      .selectAll()
+      .where('uid', '=', uid)
+      .executeTakeFirst();
+  }
+
+  /** Associates a device with an installation and sets the installation's externalId. */
+  async associate(station: StationRow, externalId: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto('charging_stations').values(station).execute();
+      await trx
+        .updateTable('installations')
+        .set({ external_id: externalId })
+        .where('id', '=', station.installation_id)
+        .execute();
+    });
+  }
+
+  async dissociate(station: StationRow): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('charging_stations').where('id', '=', station.id).execute();
+      await trx
+        .updateTable('installations')
+        .set({ external_id: null })
+        .where('id', '=', station.installation_id)
+        .execute();
+    });
+  }
+
+  async update(stationId: string, values: Updateable<ChargingStationsTable>): Promise<void> {
+    await this.db
+      .updateTable('charging_stations')
+      .set(values)
+      .where('id', '=', stationId)
+      .execute();
+  }
+
+  openSession(uid: string, connectorId?: number): Promise<SessionRow | undefined> {
+    let query = this.db
+      .selectFrom('charging_sessions')
+      .selectAll()
+      .where('uid', '=', uid)
+      .where('stopped_at', 'is', null);
+    if (connectorId !== undefined) query = query.where('connector_id', '=', connectorId);
+    return query.orderBy('id', 'desc').executeTakeFirst();
+  }
+
+  findSession(uid: string, sessionId: number): Promise<SessionRow | undefined> {
+    return this.db
+      .selectFrom('charging_sessions')
+      .selectAll()
+      .where('uid', '=', uid)
+      .where('id', '=', sessionId)
+      .executeTakeFirst();
+  }
+
+  /** The station's open session and its last closed one. */
+  async sessionsOf(stationId: string): Promise<{ current?: SessionRow; last?: SessionRow }> {
+    const [current, last] = await Promise.all([
+      this.db
+        .selectFrom('charging_sessions')
+        .selectAll()
+        .where('station_id', '=', stationId)
+        .where('stopped_at', 'is', null)
+        .orderBy('id', 'desc')
+        .executeTakeFirst(),
+      this.db
+        .selectFrom('charging_sessions')
+        .selectAll()
+        .where('station_id', '=', stationId)
+        .where('stopped_at', 'is not', null)
+        .orderBy('stopped_at', 'desc')
+        .orderBy('id', 'desc')
+        .executeTakeFirst(),
+    ]);
+    return { current, last };
+  }
+
+  async insertSession(session: Omit<SessionRow, 'id'>): Promise<number> {
+    const row = await this.db
+      .insertInto('charging_sessions')
+      .values(session)
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return Number(row.id);
+  }
+
+  async updateSession(sessionId: number, values: Updateable<ChargingSessionsTable>): Promise<void> {
+    await this.db
+      .updateTable('charging_sessions')
+      .set(values)
+      .where('id', '=', sessionId)
+      .execute();
+  }
+
+  async insertCommand(command: CommandRow): Promise<void> {
+    await this.db.insertInto('station_commands').values(command).execute();
+  }
+
+  async completeCommand(
+    commandId: string,
+    values: Pick<CommandRow, 'status' | 'calls' | 'completed_at'>,
+  ): Promise<void> {
+    await this.db.updateTable('station_commands').set(values).where('id', '=', commandId).execute();
+  }
+
+  findCommand(stationId: string, commandId: string): Promise<CommandRow | undefined> {
+    return this.db
+      .selectFrom('station_commands')
+      .selectAll()
+      .where('station_id', '=', stationId)
+      .where('id', '=', commandId)
+      .executeTakeFirst();
+  }
+
+  listCommands(stationId: string, limit: number): Promise<CommandRow[]> {
+    return this.db
+      .selectFrom('station_commands')
+      .selectAll()
+      .where('station_id', '=', stationId)
+      .orderBy('created_at', 'desc')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+  }
+
+  /** Commands left pending by a process that stopped: they can no longer complete. */
+  async expirePendingCommands(before: string, at: string): Promise<void> {
+    await this.db
+      .updateTable('station_commands')
+      .set({ status: 'timedOut', completed_at: at })
+      .where('status', '=', 'pending')
+      .where('created_at', '<', before)
+      .execute();
+  }
+}
