@@ -148,6 +148,7 @@ export async function buildApp(
     state: platform.deviceState,
     clock: platform.clock,
     log: app.log,
+    callTimeoutMs: config.commandTimeoutMs,
   });
   app.decorate('gateway', gateway);
   const commands = new StationCommandRunner({

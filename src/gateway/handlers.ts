@@ -195,6 +195,7 @@ export function ocppHandlers(
         idTag: request.idTag,
         meterStart: request.meterStart,
         timestamp: request.timestamp,
+        blocked: status === 'Blocked',
       });
       // A Blocked idTag ends the transaction at once (the charger sends StopTransaction, §4.8).
       return { transactionId, idTagInfo: { status } };

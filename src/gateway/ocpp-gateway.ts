@@ -62,7 +62,8 @@ type ServerClient = {
 /**
  * The OCPP 1.6J server: security profile 1 (HTTP Basic auth with the device secret over the
  * WebSocket handshake), strict schema validation of both directions, one handler per action,
- * and at most one outstanding CALL per station (OCPP 1.6 §4.2).
+ * and at most one outstanding CALL to each station (OCPP-J 1.6 §4.1.1; a station's own CALLs
+ * are answered as they come, and a conforming station sends one at a time).
  */
 export class OcppGateway implements StationCommandBus {
   private readonly server: InstanceType<typeof RPCServer>;
@@ -74,6 +75,8 @@ export class OcppGateway implements StationCommandBus {
       state: DeviceStateService;
       clock: Clock;
       log: FastifyBaseLogger;
+      /** How long a CALL waits for the station's answer. */
+      callTimeoutMs: number;
     },
   ) {
     this.server = new RPCServer({
@@ -169,7 +172,7 @@ export class OcppGateway implements StationCommandBus {
       uid,
       'GetConfiguration',
       { key: ALL_CONFIGURATION_KEYS },
-      30_000,
+      this.deps.callTimeoutMs,
     );
     const values: Record<string, string> = {};
     for (const entry of response.configurationKey ?? []) {

@@ -40,6 +40,12 @@ export interface StationInfo {
   connectivityType?: string;
 }
 
+/** A station's timestamp in the platform's storage form (UTC, milliseconds, `Z`). */
+export function normalizeTimestamp(timestamp: string): string {
+  const date = new Date(timestamp);
+  return Number.isNaN(date.getTime()) ? timestamp : date.toISOString();
+}
+
 const flag = (value: boolean | undefined) => (value === undefined ? undefined : value ? 1 : 0);
 const defined = <T extends object>(value: T) =>
   Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
@@ -96,7 +102,7 @@ export class DeviceStateService {
   }
 
   async status(uid: string, report: StatusReport): Promise<void> {
-    const at = report.timestamp ?? this.now();
+    const at = report.timestamp ? normalizeTimestamp(report.timestamp) : this.now();
     const code = guideErrorCode(report.errorCode, report.vendorId, report.vendorErrorCode);
     await this.devices.upsertConnector({
       uid,
@@ -133,7 +139,8 @@ export class DeviceStateService {
   }
 
   async meterValues(uid: string, readings: MeterReading[]): Promise<void> {
-    for (const reading of readings) {
+    for (const { timestamp, ...rest } of readings) {
+      const reading = { ...rest, timestamp: normalizeTimestamp(timestamp) };
       if (reading.energyWh === undefined && reading.powerW === undefined) continue;
       const session =
         reading.transactionId !== undefined
@@ -152,8 +159,15 @@ export class DeviceStateService {
   /** OCPP 1.6 §4.8 StartTransaction: opens a session; its id is the transactionId. */
   async startTransaction(
     uid: string,
-    start: { connectorId: number; idTag: string; meterStart: number; timestamp: string },
+    start: {
+      connectorId: number;
+      idTag: string;
+      meterStart: number;
+      timestamp: string;
+      blocked?: boolean;
+    },
   ): Promise<number> {
+    const timestamp = normalizeTimestamp(start.timestamp);
     const station = await this.stations.findByUid(uid);
     const connector = (await this.devices.connectors(uid)).find(
       (c) => c.connector_id === start.connectorId,
@@ -164,24 +178,27 @@ export class DeviceStateService {
       await this.stopTransaction(uid, {
         transactionId: previous.id,
         meterStop: previous.last_meter_wh,
-        timestamp: start.timestamp,
+        timestamp,
         reason: 'Other',
       });
     }
+    // A transaction refused at its start (idTag Blocked) is recorded, already over: the
+    // charger ends it by itself (OCPP 1.6 §4.8) and it never blocks a later start.
+    const blocked = start.blocked === true;
     return this.stations.insertSession({
       uid,
       station_id: station?.id ?? null,
       connector_id: start.connectorId,
       id_tag: start.idTag,
-      started_at: start.timestamp,
+      started_at: timestamp,
       meter_start_wh: start.meterStart,
       last_meter_wh: start.meterStart,
-      last_meter_at: start.timestamp,
+      last_meter_at: timestamp,
       power_w: null,
-      charging_since: connector?.status === 'Charging' ? start.timestamp : null,
+      charging_since: !blocked && connector?.status === 'Charging' ? timestamp : null,
       charging_seconds: 0,
-      stopped_at: null,
-      stop_reason: null,
+      stopped_at: blocked ? timestamp : null,
+      stop_reason: blocked ? 'DeAuthorized' : null,
     });
   }
 
@@ -192,11 +209,12 @@ export class DeviceStateService {
   ): Promise<boolean> {
     const session = await this.stations.findSession(uid, stop.transactionId);
     if (!session || session.stopped_at !== null) return false;
-    await this.accountChargingTime(session.id, session, false, stop.timestamp);
+    const timestamp = normalizeTimestamp(stop.timestamp);
+    await this.accountChargingTime(session.id, session, false, timestamp);
     await this.stations.updateSession(session.id, {
-      stopped_at: stop.timestamp,
+      stopped_at: timestamp,
       last_meter_wh: Math.max(session.meter_start_wh, stop.meterStop),
-      last_meter_at: stop.timestamp,
+      last_meter_at: timestamp,
       power_w: 0,
       stop_reason: stop.reason ?? 'Local',
     });
@@ -205,6 +223,7 @@ export class DeviceStateService {
 
   async stationInfo(uid: string, info: StationInfo): Promise<void> {
     const update: DeviceStateUpdate = defined({
+      mac_address: info.macAddress?.toUpperCase().replaceAll(':', '-'),
       wifi_ssid: info.wifiSsid,
       phase_number: info.phaseNumber,
       erl_connected: flag(info.erlConnected),

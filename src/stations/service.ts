@@ -26,9 +26,12 @@ export function uidOfAssociation(request: Pick<AssociateRequest, 'uid' | 'qrCode
   let fromQrCode: string | undefined;
   if (request.qrCode !== undefined) {
     const url = URL.canParse(request.qrCode) ? new URL(request.qrCode) : undefined;
-    fromQrCode = url
-      ? decodeURIComponent(url.pathname.split('/').filter(Boolean).pop() ?? '')
-      : undefined;
+    const segment = url?.pathname.split('/').filter(Boolean).pop();
+    try {
+      fromQrCode = segment === undefined ? undefined : decodeURIComponent(segment);
+    } catch {
+      fromQrCode = undefined; // a broken %-escape
+    }
     if (!fromQrCode) {
       throw new ApiError(
         'VALIDATION_FAILED',
@@ -93,8 +96,8 @@ export class StationService {
     installationId: number,
     stationId: string,
     need: 'read' | 'command' | 'manage',
-  ): Promise<StationRow> {
-    await this.deps.access.require(caller, installationId, need);
+  ): Promise<{ station: StationRow; role: 'owner' | 'installer' }> {
+    const installation = await this.deps.access.require(caller, installationId, need);
     const station = await this.deps.stations.find(installationId, stationId);
     if (!station) {
       throw new ApiError(
@@ -102,19 +105,23 @@ export class StationService {
         `Charging station ${stationId} is not on installation ${installationId}.`,
       );
     }
-    return station;
+    return { station, role: installation.role_code };
   }
 
   async list(caller: Caller, installationId: number): Promise<ChargingStation[]> {
-    await this.deps.access.require(caller, installationId, 'read');
+    const installation = await this.deps.access.require(caller, installationId, 'read');
     const rows = await this.deps.stations.listForInstallation(installationId);
     const now = this.deps.clock.now();
-    return Promise.all(rows.map(async (row) => toChargingStation(await this.facts(row), now)));
+    return Promise.all(
+      rows.map(async (row) =>
+        forRole(toChargingStation(await this.facts(row), now), installation.role_code),
+      ),
+    );
   }
 
   async get(caller: Caller, installationId: number, stationId: string): Promise<ChargingStation> {
-    const station = await this.require(caller, installationId, stationId, 'read');
-    return toChargingStation(await this.facts(station), this.deps.clock.now());
+    const { station, role } = await this.require(caller, installationId, stationId, 'read');
+    return forRole(toChargingStation(await this.facts(station), this.deps.clock.now()), role);
   }
 
   /** Associates a device of the registry with the installation (one station per installation). */
@@ -180,7 +187,7 @@ export class StationService {
   }
 
   async dissociate(caller: Caller, installationId: number, stationId: string): Promise<void> {
-    const station = await this.require(caller, installationId, stationId, 'manage');
+    const { station } = await this.require(caller, installationId, stationId, 'manage');
     await this.deps.stations.dissociate(station);
   }
 
@@ -225,7 +232,7 @@ export class StationService {
     stationId: string,
     chargeMode: string,
   ): Promise<StationCommand> {
-    const station = await this.require(caller, installationId, stationId, 'command');
+    const { station } = await this.require(caller, installationId, stationId, 'command');
     await this.preconditions(station, { unplugged: true });
     return this.deps.commands.run(station, caller, 'setChargeMode', { chargeMode }, [
       changeConfiguration(CONFIGURATION_KEY.chargeMode, chargeMode),
@@ -239,7 +246,7 @@ export class StationService {
     stationId: string,
     request: UpdateRequest,
   ): Promise<StationCommand> {
-    const station = await this.require(caller, installationId, stationId, 'command');
+    const { station } = await this.require(caller, installationId, stationId, 'command');
     const calls: PlannedCall[] = [];
     if (request.ledPower !== undefined)
       calls.push(changeConfiguration(CONFIGURATION_KEY.ledPower, String(request.ledPower)));
@@ -257,9 +264,9 @@ export class StationService {
   }
 
   async start(caller: Caller, installationId: number, stationId: string): Promise<StationCommand> {
-    const station = await this.require(caller, installationId, stationId, 'command');
+    const { station } = await this.require(caller, installationId, stationId, 'command');
     const { statuses } = await this.preconditions(station, { plugged: true, notImmediate: true });
-    if (await this.deps.stations.openSession(station.uid)) {
+    if ((await this.deps.stations.sessionsOf(station.id)).current) {
       throw new ApiError(
         'SESSION_ALREADY_ACTIVE',
         'A charging session is already running on this station.',
@@ -272,7 +279,7 @@ export class StationService {
   }
 
   async stop(caller: Caller, installationId: number, stationId: string): Promise<StationCommand> {
-    const station = await this.require(caller, installationId, stationId, 'command');
+    const { station } = await this.require(caller, installationId, stationId, 'command');
     await this.preconditions(station, { plugged: true, notImmediate: true });
     const session = await this.deps.stations.openSession(station.uid);
     if (!session)
@@ -288,7 +295,7 @@ export class StationService {
     stationId: string,
     commandId: string,
   ): Promise<StationCommand> {
-    const station = await this.require(caller, installationId, stationId, 'command');
+    const { station } = await this.require(caller, installationId, stationId, 'command');
     const command = await this.deps.commands.find(station.id, commandId);
     if (!command)
       throw new ApiError(
@@ -303,9 +310,21 @@ export class StationService {
     installationId: number,
     stationId: string,
   ): Promise<StationCommand[]> {
-    const station = await this.require(caller, installationId, stationId, 'command');
+    const { station } = await this.require(caller, installationId, stationId, 'command');
     return this.deps.commands.list(station.id);
   }
+}
+
+/**
+ * The guide: installers see general data only, not the costs or consumption of the station;
+ * sessions carry both, so installers get none.
+ */
+function forRole(station: ChargingStation, role: 'owner' | 'installer'): ChargingStation {
+  if (role === 'owner') return station;
+  return {
+    ...station,
+    properties: { ...station.properties, currentSession: null, lastSession: null },
+  };
 }
 
 function changeConfiguration(key: string, value: string): PlannedCall {

@@ -198,6 +198,16 @@ describeEachDialect('OCPP connections', (dialect) => {
         idTagInfo: { status: 'Blocked' },
       });
 
+      // A charger that starts anyway gets Blocked, and the refused transaction never runs.
+      const blocked = (await station.client.call('StartTransaction', {
+        connectorId: 1,
+        idTag: 'LOCALTAG',
+        meterStart: 50_000,
+        timestamp: new Date().toISOString(),
+      })) as { idTagInfo: { status: string } };
+      expect(blocked.idTagInfo.status).toBe('Blocked');
+      expect((await t.api('GET', base, { token })).json().properties.currentSession).toBeNull();
+
       const remoteStart = station.nextCall('RemoteStartTransaction');
       const start = await t.api('POST', `${base}/operators/start`, { token });
       expect(start.statusCode).toBe(202);

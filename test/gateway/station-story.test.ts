@@ -247,6 +247,28 @@ describeEachDialect('a Witty station, from association to a remote-started sessi
       });
     });
 
+    it('an installer sees the station but not its sessions (consumption and cost)', async () => {
+      const installer = await t.user('installer');
+      await t.app.platform.store.db
+        .insertInto('installation_users')
+        .values({
+          installation_id: installationId,
+          account_id: installer.account.accountId,
+          role_code: 'installer',
+          enabled: 1,
+          created_at: new Date().toISOString(),
+        })
+        .execute();
+      const asOwner = (await get()).properties;
+      expect(asOwner.lastSession).not.toBeNull();
+      const asInstaller = (await t.api('GET', base, { token: installer.token })).json().properties;
+      expect(asInstaller).toMatchObject({
+        availability: asOwner.availability,
+        currentSession: null,
+        lastSession: null,
+      });
+    });
+
     it('stop without a session → 409 NO_ACTIVE_SESSION', async () => {
       const response = await post('/operators/stop');
       expect(response.statusCode).toBe(409);

@@ -1,0 +1,135 @@
+/**
+ * Load generator of bench/gateway.ts: N OCPP 1.6J stations in one process, connecting to a
+ * server, then sending heartbeats and meter values at a time speed-up. Prints JSON lines.
+ */
+import fs from 'node:fs';
+import ocppRpc from 'ocpp-rpc';
+
+const { RPCClient } = ocppRpc;
+
+interface Options {
+  url: string;
+  stations: { uid: string; password: string }[];
+  speed: number;
+  seconds: number;
+  connectConcurrency: number;
+}
+
+const options = JSON.parse(fs.readFileSync(process.env.BENCH_LOAD_FILE ?? '', 'utf8')) as Options;
+const print = (value: object) => process.stdout.write(`${JSON.stringify(value)}\n`);
+
+let acknowledged = 0;
+let failed = 0;
+const clients: InstanceType<typeof RPCClient>[] = [];
+
+async function connect(station: { uid: string; password: string }, meter: { wh: number }) {
+  const client = new RPCClient({
+    endpoint: `${options.url}/ocpp`,
+    identity: station.uid,
+    password: station.password,
+    protocols: ['ocpp1.6'],
+    strictMode: true,
+    reconnect: false,
+    pingIntervalMs: 600_000,
+  } as ConstructorParameters<typeof RPCClient>[0]);
+  // Answer the platform's CALLs as a Witty station would.
+  client.handle('GetConfiguration', async () => ({
+    configurationKey: [{ key: 'WittyChargeMode', readonly: false, value: 'immediate' }],
+    unknownKey: [],
+  }));
+  client.handle('ChangeConfiguration', async () => ({ status: 'Accepted' }));
+  await client.connect();
+  await client.call('BootNotification', {
+    chargePointVendor: 'Hager',
+    chargePointModel: 'XEV1R22',
+  });
+  await client.call('StatusNotification', {
+    connectorId: 1,
+    status: 'Available',
+    errorCode: 'NoError',
+  });
+  clients.push(client);
+  meter.wh = Math.floor(Math.random() * 1_000_000);
+  return client;
+}
+
+async function main() {
+  const started = performance.now();
+  const meters = options.stations.map(() => ({ wh: 0 }));
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: options.connectConcurrency }, async () => {
+      while (next < options.stations.length) {
+        const index = next++;
+        try {
+          await connect(options.stations[index]!, meters[index]!);
+        } catch {
+          failed++;
+        }
+      }
+    }),
+  );
+  print({
+    event: 'connected',
+    stations: clients.length,
+    failed,
+    seconds: (performance.now() - started) / 1000,
+  });
+
+  // Heartbeat and meter values every 10 simulated minutes each, spread evenly over the period.
+  const periodMs = (600 * 1000) / options.speed;
+  const deadline = Date.now() + options.seconds * 1000;
+  const loopStart = Date.now();
+  acknowledged = 0;
+  const timers = clients.map((client, index) => {
+    const meter = meters[index]!;
+    const tick = async () => {
+      if (Date.now() > deadline) return;
+      try {
+        await client.call('Heartbeat', {});
+        meter.wh += 1200;
+        await client.call('MeterValues', {
+          connectorId: 1,
+          meterValue: [
+            {
+              timestamp: new Date().toISOString(),
+              sampledValue: [
+                { value: String(meter.wh), measurand: 'Energy.Active.Import.Register', unit: 'Wh' },
+                { value: '7200', measurand: 'Power.Active.Import', unit: 'W' },
+              ],
+            },
+          ],
+        });
+        acknowledged += 2;
+      } catch {
+        failed++;
+      }
+    };
+    const offset = (index / clients.length) * periodMs;
+    const first = setTimeout(() => {
+      void tick();
+      const interval = setInterval(() => void tick(), periodMs);
+      timers.push(interval);
+    }, offset);
+    return first;
+  });
+  const reporter = setInterval(
+    () =>
+      print({ event: 'progress', acknowledged, failed, elapsed: (Date.now() - loopStart) / 1000 }),
+    1000,
+  );
+  await new Promise((resolve) => setTimeout(resolve, options.seconds * 1000 + 200));
+  clearInterval(reporter);
+  for (const timer of timers) clearTimeout(timer);
+  print({
+    event: 'done',
+    acknowledged,
+    failed,
+    seconds: (Date.now() - loopStart) / 1000,
+    messagesPerSecond: acknowledged / ((Date.now() - loopStart) / 1000),
+  });
+  await Promise.allSettled(clients.map((client) => client.close({ force: true })));
+  process.exit(0);
+}
+
+void main();

@@ -1,0 +1,271 @@
+/**
+ * Gateway benchmark: N stations (default 10,000) from a second process against one platform
+ * process, heartbeats and meter values at 60× speed. Prints stations held, server RSS per
+ * station, messages stored per second and command round-trip p50/p99, then the same load
+ * against a bare `ws` server (no validation, auth or storage) as the baseline, and the ratios.
+ *
+ *   npx tsx bench/gateway.ts [--stations 10000] [--seconds 30] [--speed 60] [--commands 200]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { buildPlatform } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { issueOperatorAccessToken } from '../src/identity/index.js';
+import { freePort } from '../test/helpers/http.js';
+
+const { values } = parseArgs({
+  options: {
+    stations: { type: 'string', default: '10000' },
+    seconds: { type: 'string', default: '30' },
+    speed: { type: 'string', default: '60' },
+    commands: { type: 'string', default: '200' },
+  },
+});
+const N = Number(values.stations);
+const SECONDS = Number(values.seconds);
+const SPEED = Number(values.speed);
+const COMMANDS = Number(values.commands);
+const root = path.resolve(import.meta.dirname, '..');
+
+function rssBytes(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+  return Number(kb) * 1024;
+}
+
+/** Starts a process; resolves once it prints `ready`. */
+function start(command: string, env: Record<string, string>): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-c', `exec ${command}`], {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (/ready/.test(output)) resolve(child);
+    });
+    child.once('exit', (code) => reject(new Error(`${command} exited with ${code}: ${output}`)));
+  });
+}
+
+interface LoadResult {
+  connected: number;
+  connectSeconds: number;
+  messagesPerSecond: number;
+  failed: number;
+}
+
+/** Runs the load generator; samples the server's RSS once every station is connected. */
+function runLoad(
+  url: string,
+  stations: { uid: string; password: string }[],
+  serverPid: number,
+  onConnected: () => Promise<void>,
+) {
+  return new Promise<LoadResult & { rssAfter: number }>((resolve, reject) => {
+    const file = path.join(os.tmpdir(), `witty-bench-load-${process.pid}.json`);
+    fs.writeFileSync(
+      file,
+      JSON.stringify({ url, stations, speed: SPEED, seconds: SECONDS, connectConcurrency: 200 }),
+    );
+    const load = spawn('bash', ['-c', 'exec node --import tsx bench/gateway-load.ts'], {
+      cwd: root,
+      env: { ...process.env, BENCH_LOAD_FILE: file },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let buffer = '';
+    const result: Partial<LoadResult & { rssAfter: number }> = {};
+    load.stdout.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      let newline: number;
+      while ((newline = buffer.indexOf('\n')) >= 0) {
+        const line = JSON.parse(buffer.slice(0, newline)) as Record<string, number | string>;
+        buffer = buffer.slice(newline + 1);
+        if (line.event === 'connected') {
+          result.connected = Number(line.stations);
+          result.connectSeconds = Number(line.seconds);
+          result.rssAfter = rssBytes(serverPid);
+          onConnected().catch(reject);
+        } else if (line.event === 'done') {
+          result.messagesPerSecond = Number(line.messagesPerSecond);
+          result.failed = Number(line.failed);
+        }
+      }
+    });
+    load.once('exit', () => {
+      fs.rmSync(file, { force: true });
+      resolve(result as LoadResult & { rssAfter: number });
+    });
+  });
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+async function main() {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'witty-bench-'));
+  const port = await freePort();
+  const env = {
+    WITTY_DATA_DIR: dataDir,
+    PORT: String(port),
+    WITTY_LOG_LEVEL: 'warn',
+    WITTY_RATE_LIMIT_MAX: '1000000',
+  };
+  const config = loadConfig(env);
+  process.stdout.write(`Provisioning ${N} stations in ${dataDir}…\n`);
+  const platform = await buildPlatform(config);
+  const stations: { uid: string; password: string }[] = [];
+  for (let i = 0; i < N; i++) {
+    const device = await platform.devices.provision({
+      uid: `BENCH${String(i).padStart(6, '0')}`,
+      serialNumber: `BENCH-${i}`,
+    });
+    stations.push({ uid: device.uid, password: device.password });
+  }
+  // Commands go to a handful of associated stations through the API, as a partner app would.
+  const owner = await platform.identity.createAccount({
+    email: 'bench@example.com',
+    password: 'bench password',
+    role: 'owner',
+  });
+  const caller = {
+    account: owner,
+    subscription: { subscriptionId: '', productId: '', developerAccountId: '' },
+  };
+  const targets: string[] = [];
+  for (let i = 0; i < Math.min(10, N); i++) {
+    const installation = await platform.installations.create(caller, {
+      name: `Bench ${i}`,
+      locationName: 'Bench',
+      locationGpsCoordinates: { latitude: 45, longitude: 5 },
+    });
+    const stationId = crypto.randomUUID();
+    await platform.stationStore.associate(
+      {
+        id: stationId,
+        uid: stations[i]!.uid,
+        installation_id: installation.installationId,
+        installation_date: new Date().toISOString(),
+        timezone: 'Romance Standard Time',
+        culture: 'fr-fr',
+        friendly_name: null,
+        average_ev_consumption: null,
+        authorize_tic: 0,
+      },
+      `XEVFR-BENCH-${i}`,
+    );
+    targets.push(`/v1/installations/${installation.installationId}/charging-stations/${stationId}`);
+  }
+  const { primaryKey } = await platform.identity.issueStarterPackKeys('bench-partner@example.com');
+  const { access_token } = await issueOperatorAccessToken(
+    platform.provider,
+    { config, ...platform },
+    owner.accountId,
+  );
+  await platform.store.close();
+
+  const base = `http://127.0.0.1:${port}`;
+  const headers = {
+    'ocp-apim-subscription-key': primaryKey,
+    authorization: `Bearer ${access_token}`,
+    'content-type': 'application/json',
+  };
+  const latencies: number[] = [];
+  async function commandRoundTrips() {
+    for (let i = 0; i < COMMANDS; i++) {
+      const target = targets[i % targets.length]!;
+      const begin = performance.now();
+      const response = await fetch(`${base}${target}/operators/set-charge-mode`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ chargeMode: i % 2 ? 'immediate' : 'deferred' }),
+      });
+      if (response.status !== 202)
+        throw new Error(`set-charge-mode answered ${response.status}: ${await response.text()}`);
+      const location = response.headers.get('location')!;
+      for (;;) {
+        const command = (await (await fetch(`${base}${location}`, { headers })).json()) as {
+          status: string;
+        };
+        if (command.status !== 'pending') break;
+      }
+      latencies.push(performance.now() - begin);
+    }
+  }
+
+  process.stdout.write(`Platform: ${N} stations at ${SPEED}× for ${SECONDS} s…\n`);
+  const server = await start('node bin/witty.js serve', env);
+  const rssBefore = rssBytes(server.pid!);
+  const platformResult = await runLoad(
+    `ws://127.0.0.1:${port}`,
+    stations,
+    server.pid!,
+    commandRoundTrips,
+  );
+  server.kill('SIGTERM');
+
+  process.stdout.write('Baseline: bare ws server…\n');
+  const basePort = await freePort();
+  const bare = await start('node --import tsx bench/bare-ws-server.ts', { PORT: String(basePort) });
+  const bareRssBefore = rssBytes(bare.pid!);
+  const bareResult = await runLoad(
+    `ws://127.0.0.1:${basePort}`,
+    stations,
+    bare.pid!,
+    async () => undefined,
+  );
+  bare.kill('SIGTERM');
+  fs.rmSync(dataDir, { recursive: true, force: true });
+
+  latencies.sort((a, b) => a - b);
+  const perStation = (after: number, before: number, count: number) =>
+    (after - before) / Math.max(1, count) / 1024;
+  const platformKb = perStation(platformResult.rssAfter, rssBefore, platformResult.connected);
+  const bareKb = perStation(bareResult.rssAfter, bareRssBefore, bareResult.connected);
+  const rows = [
+    ['', 'platform', 'bare ws', 'ratio'],
+    [
+      'stations held',
+      String(platformResult.connected),
+      String(bareResult.connected),
+      (platformResult.connected / bareResult.connected).toFixed(2),
+    ],
+    [
+      'connect time (s)',
+      platformResult.connectSeconds.toFixed(1),
+      bareResult.connectSeconds.toFixed(1),
+      (platformResult.connectSeconds / bareResult.connectSeconds).toFixed(2),
+    ],
+    [
+      'server RSS per station (KiB)',
+      platformKb.toFixed(1),
+      bareKb.toFixed(1),
+      (platformKb / bareKb).toFixed(2),
+    ],
+    [
+      'messages stored per s',
+      platformResult.messagesPerSecond.toFixed(0),
+      bareResult.messagesPerSecond.toFixed(0),
+      (platformResult.messagesPerSecond / bareResult.messagesPerSecond).toFixed(2),
+    ],
+    ['failed calls', String(platformResult.failed), String(bareResult.failed), ''],
+    ['command round trip p50 (ms)', percentile(latencies, 50).toFixed(1), '', ''],
+    ['command round trip p99 (ms)', percentile(latencies, 99).toFixed(1), '', ''],
+  ];
+  process.stdout.write(
+    `\nbench/gateway: ${N} stations, ${SPEED}× speed, ${SECONDS} s, ${latencies.length} commands, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? ''})\n`,
+  );
+  for (const row of rows)
+    process.stdout.write(
+      `${row[0]!.padEnd(30)}${row[1]!.padStart(12)}${row[2]!.padStart(12)}${row[3]!.padStart(8)}\n`,
+    );
+  process.exit(0);
+}
+
+void main();
