@@ -231,6 +231,41 @@ describe('witty CLI', { timeout: SPAWN_TIMEOUT_MS }, () => {
     });
   });
 
+  describe('devices', () => {
+    it('provisions a station with a generated password, lists it, and refuses a duplicate uid', async () => {
+      const device = await wittyJson(
+        [
+          'devices',
+          'provision',
+          '--uid',
+          'Fbo5WTTsSeeLQ8YYoLzNwN',
+          '--serial',
+          '1234ABCDEF5678',
+          '--mac',
+          'f8:f5:05:dc:33:83',
+        ],
+        settings,
+      );
+      expect(device).toEqual({
+        uid: 'Fbo5WTTsSeeLQ8YYoLzNwN',
+        serialNumber: '1234ABCDEF5678',
+        macAddress: 'F8-F5-05-DC-33-83',
+        productionDate: expect.any(String),
+        productReference: 'XEVFR',
+        password: expect.stringMatching(/^[\w-]{24}$/),
+      });
+      const list = await wittyJson<Record<string, unknown>[]>(['devices', 'list'], settings);
+      expect(list).toContainEqual({ ...device, password: undefined });
+      expect(JSON.stringify(list)).not.toContain(String(device.password));
+      const again = await witty(
+        ['devices', 'provision', '--uid', 'Fbo5WTTsSeeLQ8YYoLzNwN', '--serial', 'OTHER'],
+        settings,
+      );
+      expect(again.code).toBe(1);
+      expect(again.stderr).toBe('witty: a device with uid Fbo5WTTsSeeLQ8YYoLzNwN already exists\n');
+    });
+  });
+
   describe('migrate', () => {
     it('applies the migrations the first time and none the second', async () => {
       const freshSettings = { WITTY_DATA_DIR: freshDataDir() };

@@ -189,6 +189,14 @@ describeEachDialect('a Witty station, from association to a remote-started sessi
   describe('a remote-started session', () => {
     let transactionId: number;
 
+    it('unplugged in deferred mode, start and stop → 409 CAR_NOT_PLUGGED', async () => {
+      for (const operator of ['start', 'stop']) {
+        const response = await post(`/operators/${operator}`);
+        expect(response.statusCode).toBe(409);
+        expect(response.json().code).toBe('CAR_NOT_PLUGGED');
+      }
+    });
+
     it('plugged in deferred mode, start → RemoteStartTransaction on M3', async () => {
       await station.status(1, 'Preparing');
       const received = station.nextCall('RemoteStartTransaction');
