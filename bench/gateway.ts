@@ -159,6 +159,7 @@ async function main() {
         authorize_tic: 0,
       },
       `XEVFR-BENCH-${i}`,
+      crypto.randomUUID(),
     );
     targets.push(`/v1/installations/${installation.installationId}/charging-stations/${stationId}`);
   }

@@ -40,6 +40,19 @@ import { stationRoutes } from './stations/routes.js';
 import { ChargingStationSchema, CommandSchema } from './stations/schemas.js';
 import { StationService } from './stations/service.js';
 import { StationStore } from './stations/store.js';
+import { GridStore } from './grid/store.js';
+import { gridRoutes } from './grid/routes.js';
+import { GridMeterSchema, TariffSchema } from './grid/schemas.js';
+import { GridService } from './grid/service.js';
+import {
+  AggregationRowSchema,
+  LogCountSchema,
+  LogEntrySchema,
+  LogSchema,
+  MeasureSchema,
+} from './telemetry/schemas.js';
+import { TelemetryService } from './telemetry/service.js';
+import { TelemetryStore } from './telemetry/store.js';
 
 /** What buildApp may be given instead of its defaults (tests swap the clock or the store). */
 export interface AppDependencies {
@@ -65,6 +78,8 @@ export interface Platform {
   devices: DeviceService;
   deviceStore: DeviceStore;
   stationStore: StationStore;
+  gridStore: GridStore;
+  telemetry: TelemetryService;
   deviceState: DeviceStateService;
 }
 
@@ -96,6 +111,14 @@ export async function buildPlatform(config: Config, deps: AppDependencies = {}):
     const access = new InstallationAccess(installationStore);
     const deviceStore = new DeviceStore(store.db);
     const stationStore = new StationStore(store.db);
+    const gridStore = new GridStore(store.db);
+    const telemetry = new TelemetryService({
+      telemetry: new TelemetryStore(store.db),
+      grid: gridStore,
+      stations: stationStore,
+      devices: deviceStore,
+      clock,
+    });
     return {
       store,
       clock,
@@ -108,7 +131,9 @@ export async function buildPlatform(config: Config, deps: AppDependencies = {}):
       devices: new DeviceService(deviceStore, clock),
       deviceStore,
       stationStore,
-      deviceState: new DeviceStateService(deviceStore, stationStore, clock),
+      gridStore,
+      telemetry,
+      deviceState: new DeviceStateService(deviceStore, stationStore, telemetry, clock),
     };
   } catch (error) {
     if (!deps.store) await store.close();
@@ -164,7 +189,19 @@ export async function buildApp(
     devices: platform.deviceStore,
     access: platform.access,
     commands,
+    telemetry: platform.telemetry,
     clock: platform.clock,
+  });
+  const grid = new GridService({
+    grid: platform.gridStore,
+    stations: platform.stationStore,
+    devices: platform.deviceStore,
+    access: platform.access,
+    telemetry: platform.telemetry,
+    bus: gateway,
+    clock: platform.clock,
+    commandTimeoutMs: config.commandTimeoutMs,
+    log: app.log,
   });
   // This process holds no station connection yet; commands left pending by a stopped one can no
   // longer complete.
@@ -201,6 +238,13 @@ export async function buildApp(
     InstallationSchema,
     ChargingStationSchema,
     CommandSchema,
+    GridMeterSchema,
+    TariffSchema,
+    MeasureSchema,
+    LogSchema,
+    AggregationRowSchema,
+    LogEntrySchema,
+    LogCountSchema,
   ]) {
     app.addSchema(schema);
   }
@@ -236,7 +280,8 @@ export async function buildApp(
           ),
       });
       await api.register(installationRoutes, { installations: platform.installations });
-      await api.register(stationRoutes, { stations });
+      await api.register(stationRoutes, { stations, telemetry: platform.telemetry });
+      await api.register(gridRoutes, { grid, telemetry: platform.telemetry });
     },
     { prefix: '/v1' },
   );

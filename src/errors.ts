@@ -18,6 +18,12 @@ export const ERRORS = {
   STATION_NOT_FOUND: { status: 404, title: 'Charging station not found' },
   DEVICE_NOT_FOUND: { status: 404, title: 'Device not found' },
   COMMAND_NOT_FOUND: { status: 404, title: 'Command not found' },
+  GRID_METER_NOT_FOUND: { status: 404, title: 'Grid meter not found' },
+  MEASURE_NOT_FOUND: { status: 404, title: 'Measure not found' },
+  LOG_NOT_FOUND: { status: 404, title: 'Log not found' },
+  TARIFF_NOT_FOUND: { status: 404, title: 'Tariff not found' },
+  TIC_CONSENT_REQUIRED: { status: 403, title: 'TIC consent required' },
+  SUBSCRIPTION_NOT_DETECTED: { status: 409, title: 'Grid subscription not detected yet' },
   DEVICE_ALREADY_ASSOCIATED: { status: 409, title: 'Device already associated' },
   INSTALLATION_HAS_STATION: { status: 409, title: 'Installation already has a charging station' },
   STATION_OFFLINE: { status: 409, title: 'Charging station offline' },
@@ -37,6 +43,8 @@ export type ErrorCode = keyof typeof ERRORS;
 /** One invalid field of a request. */
 export interface FieldError {
   field: string;
+  /** Where the field is: body, params or querystring. */
+  in?: string;
   message: string;
 }
 

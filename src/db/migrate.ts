@@ -2,12 +2,14 @@ import { Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
 import type { Store } from './database.js';
 import { foundation } from './migrations/0001-foundation.js';
 import { stations } from './migrations/0002-stations.js';
+import { telemetry } from './migrations/0003-telemetry.js';
 
 /** The migrations, in order; each is a function of the dialect so both schemas stay one. */
 function migrationsFor(store: Store): Record<string, Migration> {
   return {
     '0001-foundation': foundation(store.dialect),
     '0002-stations': stations(store.dialect),
+    '0003-telemetry': telemetry(store.dialect),
   };
 }
 

@@ -130,6 +130,8 @@ export interface DevicesTable {
   tariff_classes: string | null;
   last_cybersecurity_event: number | null;
   last_cybersecurity_at: Timestamp | null;
+  last_register_wh: ColumnType<number | null, number | null | undefined, number | null>;
+  last_register_at: ColumnType<Timestamp | null, Timestamp | null | undefined, Timestamp | null>;
 }
 
 export interface ConnectorStatesTable {
@@ -184,6 +186,65 @@ export interface StationCommandsTable {
   completed_at: Timestamp | null;
 }
 
+export interface GridMetersTable {
+  id: string;
+  station_id: string;
+  installation_id: number;
+  uid: string;
+  tic_type: number | null;
+  subscription: string | null;
+  current_tariff: string | null;
+  /** JSON object {tariffId: index in Wh}. */
+  indexes: string | null;
+  total_index_wh: number | null;
+  intensity_subscribed: number | null;
+  last_tic_at: Timestamp | null;
+}
+
+/** One 10-minute sample of a measure; `at` is the start of the interval it covers. */
+export interface MeasureSamplesTable {
+  id: Generated<number>;
+  device_id: string;
+  measure: string;
+  at: Timestamp;
+  tariff: string;
+  value: number;
+  /** The charging session a station sample belongs to. */
+  session_id: number | null;
+}
+
+/** Statistics of a measure per tariff over an hour (UTC) or a local day. */
+export interface MeasureRollupTable {
+  device_id: string;
+  measure: string;
+  tariff: string;
+  bucket_start: Timestamp;
+  sum: number;
+  count: number;
+  min: number;
+  max: number;
+}
+
+export interface LogRecordsTable {
+  id: Generated<number>;
+  device_id: string;
+  log_name: string;
+  at: Timestamp;
+  /** JSON value of the record, as the API shows it. */
+  value: string;
+}
+
+export interface TariffPricesTable {
+  id: Generated<number>;
+  installation_id: number;
+  tariff_id: string;
+  currency: string;
+  friendly_name: string | null;
+  begin_date: Timestamp;
+  value: number;
+  created_at: Timestamp;
+}
+
 /** The whole schema, as Kysely sees it. */
 export interface Database {
   accounts: AccountsTable;
@@ -201,4 +262,10 @@ export interface Database {
   charging_stations: ChargingStationsTable;
   charging_sessions: ChargingSessionsTable;
   station_commands: StationCommandsTable;
+  grid_meters: GridMetersTable;
+  measure_samples: MeasureSamplesTable;
+  measure_hours: MeasureRollupTable;
+  measure_days: MeasureRollupTable & { local_day: string };
+  log_records: LogRecordsTable;
+  tariff_prices: TariffPricesTable;
 }

@@ -29,9 +29,3 @@ export function roundCost(cost: number): number {
 
 /** Average EV consumption used until the owner sets one, kWh/100 km. */
 export const DEFAULT_AVERAGE_EV_CONSUMPTION = 17;
-
-/**
- * Price per kWh used for session costs until the tariff module prices each kWh by the tariff in
- * force: the French regulated Base price in force from 2026-02-01, 19.40 c€/kWh incl. tax.
- */
-export const DEFAULT_PRICE_PER_KWH = 0.194;

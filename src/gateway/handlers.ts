@@ -1,3 +1,4 @@
+import { parseTicDataset } from '../domain/tic.js';
 import type { DeviceStateService, MeterReading, StationInfo } from '../stations/device-state.js';
 import type {
   BootNotificationRequest,
@@ -117,8 +118,21 @@ async function wittyDataTransfer(
       if (typeof event !== 'number' || !Number.isInteger(event) || event < 0 || event > 4) {
         return { status: 'Rejected' };
       }
-      await state.cyberSecurity(uid, event);
+      await state.cyberSecurity(uid, event, optionalString(data?.message));
       return { status: 'Accepted' };
+    }
+    case DATA_TRANSFER.tic: {
+      let labels: Record<string, string> | undefined;
+      if (typeof data?.frame === 'string') labels = parseTicDataset(data.frame);
+      else if (data?.labels && typeof data.labels === 'object' && !Array.isArray(data.labels)) {
+        labels = Object.fromEntries(
+          Object.entries(data.labels as Record<string, unknown>).filter(
+            (entry): entry is [string, string] => typeof entry[1] === 'string',
+          ),
+        );
+      }
+      if (!labels) return { status: 'Rejected' };
+      return { status: await state.tic(uid, labels) };
     }
     default:
       return { status: 'UnknownMessageId' };

@@ -179,6 +179,13 @@ export class OcppGateway implements StationCommandBus {
       if (entry.value !== undefined) values[entry.key] = entry.value;
     }
     await this.deps.state.configuration(uid, values);
+    // Settings the platform holds (TIC consent) go to a station that reports another value.
+    const desired = await this.deps.state.desiredConfiguration(uid);
+    for (const [key, value] of Object.entries(desired)) {
+      if (key in values && values[key] !== value) {
+        await this.call(uid, 'ChangeConfiguration', { key, value }, this.deps.callTimeoutMs);
+      }
+    }
   }
 
   async call<T = unknown>(

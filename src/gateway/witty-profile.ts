@@ -16,8 +16,10 @@ export const DATA_TRANSFER = {
   stationInfo: 'StationInfo',
   /** Physical key: {keySwitch: "locked"|"unlocked", evcsLocked: boolean}. */
   keySwitch: 'KeySwitch',
-  /** Network access events: {event: 0..4} (the guide's cybersecurity codes). */
+  /** Network access events: {event: 0..4, message?} (the guide's cybersecurity codes). */
   cyberSecurity: 'CyberSecurity',
+  /** Linky TIC data, sent only while the owner consents: {frame: raw dataset} or {labels: {LABEL: value}}. */
+  tic: 'Tic',
 } as const;
 
 /** ChangeConfiguration / GetConfiguration keys (OCPP 1.6 §5.3, §5.8) of Witty settings. */

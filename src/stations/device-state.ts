@@ -1,8 +1,12 @@
 import type { Clock } from '../clock.js';
 import type { DeviceStore, DeviceStateUpdate } from '../devices/store.js';
-import type { ConnectorStatus } from '../domain/station-state.js';
+import { energyKwh } from '../domain/sessions.js';
+import { availabilityOf, type ConnectorStatus } from '../domain/station-state.js';
+import { ERROR_NAMES } from '../telemetry/catalog.js';
+import type { TelemetryService } from '../telemetry/service.js';
 import {
   CONFIGURATION_KEY,
+  CONNECTOR,
   REMOTE_ID_TAG,
   TARIFF_NUMBERS,
   guideErrorCode,
@@ -58,8 +62,26 @@ export class DeviceStateService {
   constructor(
     private readonly devices: DeviceStore,
     private readonly stations: StationStore,
+    private readonly telemetry: TelemetryService,
     private readonly clock: Clock,
   ) {}
+
+  /** Records a log of the station's association, when it has one, if its value changed. */
+  private async logChange(
+    uid: string,
+    logName: string,
+    value: Record<string, unknown>,
+    at: string,
+    always = false,
+  ) {
+    const station = await this.stations.findByUid(uid);
+    if (!station) return;
+    if (!always) {
+      const last = await this.telemetry.lastLogValue(station.id, logName);
+      if (JSON.stringify(last) === JSON.stringify(value)) return;
+    }
+    await this.telemetry.log(station.id, logName, value, at);
+  }
 
   private now(): string {
     return this.clock.now().toISOString();
@@ -146,6 +168,12 @@ export class DeviceStateService {
         reading.transactionId !== undefined
           ? await this.stations.findSession(uid, reading.transactionId)
           : await this.stations.openSession(uid, reading.connectorId);
+      await this.telemetry.stationReading(uid, {
+        at: reading.timestamp,
+        ...(reading.energyWh !== undefined ? { energyWh: reading.energyWh } : {}),
+        ...(reading.powerW !== undefined ? { powerW: reading.powerW } : {}),
+        sessionId: session && session.stopped_at === null ? session.id : null,
+      });
       if (!session || session.stopped_at !== null) continue;
       await this.stations.updateSession(session.id, {
         ...(reading.energyWh !== undefined && reading.energyWh >= session.meter_start_wh
@@ -185,7 +213,7 @@ export class DeviceStateService {
     // A transaction refused at its start (idTag Blocked) is recorded, already over: the
     // charger ends it by itself (OCPP 1.6 §4.8) and it never blocks a later start.
     const blocked = start.blocked === true;
-    return this.stations.insertSession({
+    const sessionId = await this.stations.insertSession({
       uid,
       station_id: station?.id ?? null,
       connector_id: start.connectorId,
@@ -200,6 +228,21 @@ export class DeviceStateService {
       stopped_at: blocked ? timestamp : null,
       stop_reason: blocked ? 'DeAuthorized' : null,
     });
+    await this.telemetry.stationReading(uid, {
+      at: timestamp,
+      energyWh: start.meterStart,
+      sessionId: blocked ? null : sessionId,
+    });
+    if (!blocked) {
+      await this.logChange(
+        uid,
+        'SessionStart',
+        { evcsSocket: start.connectorId === CONNECTOR.m2 ? 'm2' : 'm3', evcsCableValue: null },
+        timestamp,
+        true,
+      );
+    }
+    return sessionId;
   }
 
   /** OCPP 1.6 §4.10 StopTransaction: closes the session with its final register value. */
@@ -211,13 +254,35 @@ export class DeviceStateService {
     if (!session || session.stopped_at !== null) return false;
     const timestamp = normalizeTimestamp(stop.timestamp);
     await this.accountChargingTime(session.id, session, false, timestamp);
+    const meterStop = Math.max(session.meter_start_wh, stop.meterStop);
+    await this.telemetry.stationReading(uid, {
+      at: timestamp,
+      energyWh: meterStop,
+      sessionId: session.id,
+    });
     await this.stations.updateSession(session.id, {
       stopped_at: timestamp,
-      last_meter_wh: Math.max(session.meter_start_wh, stop.meterStop),
+      last_meter_wh: meterStop,
       last_meter_at: timestamp,
       power_w: 0,
       stop_reason: stop.reason ?? 'Local',
     });
+    const closed = await this.stations.findSession(uid, session.id);
+    const cost = (await this.telemetry.sessionCosts([session.id])).get(session.id) ?? 0;
+    await this.logChange(
+      uid,
+      'SessionEnd',
+      {
+        chargingDuration: Math.round(closed?.charging_seconds ?? 0),
+        sessionDuration: Math.round(
+          (Date.parse(timestamp) - Date.parse(session.started_at)) / 1000,
+        ),
+        cost: Math.round(cost * 1e6) / 1e6,
+        energy: energyKwh(session.meter_start_wh, meterStop),
+      },
+      timestamp,
+      true,
+    );
     return true;
   }
 
@@ -241,13 +306,30 @@ export class DeviceStateService {
     evcsLocked: boolean,
   ): Promise<void> {
     await this.devices.update(uid, { key_switch: keySwitch, evcs_locked: evcsLocked ? 1 : 0 });
+    await this.logChange(uid, 'KeySwitch', { keySwitch }, this.now());
   }
 
-  async cyberSecurity(uid: string, event: number): Promise<void> {
-    await this.devices.update(uid, {
-      last_cybersecurity_event: event,
-      last_cybersecurity_at: this.now(),
-    });
+  async cyberSecurity(uid: string, event: number, message?: string): Promise<void> {
+    const now = this.now();
+    await this.devices.update(uid, { last_cybersecurity_event: event, last_cybersecurity_at: now });
+    await this.logChange(
+      uid,
+      'CyberSecurity',
+      { event, timestamp: now, ...(message ? { message } : {}) },
+      now,
+      true,
+    );
+  }
+
+  /** Settings the platform holds for the station: the owner's TIC consent. */
+  async desiredConfiguration(uid: string): Promise<Record<string, string>> {
+    const station = await this.stations.findByUid(uid);
+    return station ? { [CONFIGURATION_KEY.authorizeTic]: String(station.authorize_tic === 1) } : {};
+  }
+
+  /** A TIC frame (DataTransfer Tic), kept only with the owner's consent. */
+  tic(uid: string, labels: Record<string, string>): Promise<'Accepted' | 'Rejected'> {
+    return this.telemetry.ticReading(uid, labels, this.now());
   }
 
   /** Witty settings as the station reports them (GetConfiguration) or accepts them (ChangeConfiguration). */
@@ -259,6 +341,7 @@ export class DeviceStateService {
       chargeMode === 'deferred' ||
       chargeMode === 'deferredExclusive'
     ) {
+      await this.logChange(uid, 'ChargeMode', { chargeMode }, this.now());
       update.charge_mode = chargeMode;
     }
     const ledPower = Number(values[CONFIGURATION_KEY.ledPower]);
@@ -284,6 +367,7 @@ export class DeviceStateService {
    * the mode and applies it at authorization (see idTagStatus).
    */
   async platformChargeMode(uid: string, chargeMode: string): Promise<void> {
+    await this.logChange(uid, 'ChargeMode', { chargeMode }, this.now());
     await this.devices.update(uid, { charge_mode: chargeMode, charge_mode_by_platform: 1 });
   }
 

@@ -1,7 +1,6 @@
 import type { DeviceRow, ConnectorStateRow } from '../devices/store.js';
 import {
   DEFAULT_AVERAGE_EV_CONSUMPTION,
-  DEFAULT_PRICE_PER_KWH,
   energyKwh,
   formatDuration,
   rangeRecovered,
@@ -24,6 +23,8 @@ export interface StationFacts {
   connectors: ConnectorStateRow[];
   current?: SessionRow;
   last?: SessionRow;
+  /** Cost of the sessions above, by session id (their priced ConsumptionCost samples). */
+  costs: Map<number, number>;
 }
 
 export function connectorStatuses(connectors: ConnectorStateRow[]): Map<number, ConnectorStatus> {
@@ -58,7 +59,7 @@ export function errorCodeOf(facts: Pick<StationFacts, 'device' | 'connectors'>, 
 
 /** The guide's charging-station model. */
 export function toChargingStation(facts: StationFacts, now: Date): ChargingStation {
-  const { station, device, connectors, current, last } = facts;
+  const { station, device, connectors, current, last, costs } = facts;
   const statuses = connectorStatuses(connectors);
   const consumption = averageConsumption(station);
   const tariffs = device.tariff_classes
@@ -107,7 +108,7 @@ export function toChargingStation(facts: StationFacts, now: Date): ChargingStati
             startDate: current.started_at,
             duration: formatDuration(now.getTime() - Date.parse(current.started_at)),
             totalSessionEnergy: sessionEnergy(current),
-            totalSessionCost: roundCost(sessionEnergy(current) * DEFAULT_PRICE_PER_KWH),
+            totalSessionCost: roundCost(costs.get(current.id) ?? 0),
             chargingSpeed:
               statuses.get(current.connector_id) === 'Charging' ? 'optimal' : 'stopped',
             chargingDuration: formatDuration(chargingMilliseconds(current, now)),
@@ -124,7 +125,7 @@ export function toChargingStation(facts: StationFacts, now: Date): ChargingStati
               ),
               chargingDuration: formatDuration(last.charging_seconds * 1000),
               totalSessionEnergy: sessionEnergy(last),
-              totalSessionCost: roundCost(sessionEnergy(last) * DEFAULT_PRICE_PER_KWH),
+              totalSessionCost: roundCost(costs.get(last.id) ?? 0),
               rangeRecoveredByEV: rangeRecovered(sessionEnergy(last), consumption),
             }
           : null,

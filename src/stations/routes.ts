@@ -13,6 +13,8 @@ import {
   type StationCommand,
 } from './schemas.js';
 import type { StationService } from './service.js';
+import { telemetryRoutes } from '../telemetry/routes.js';
+import type { TelemetryService } from '../telemetry/service.js';
 
 const StationRef = refTo<ChargingStation>('ChargingStation');
 const CommandRef = refTo<StationCommand>('StationCommand');
@@ -22,10 +24,10 @@ const commandAccepted = described(
 );
 
 /** The guide's charging-station routes, and the tracking of their commands. */
-export const stationRoutes: FastifyPluginAsyncTypebox<{ stations: StationService }> = async (
-  app,
-  { stations },
-) => {
+export const stationRoutes: FastifyPluginAsyncTypebox<{
+  stations: StationService;
+  telemetry: TelemetryService;
+}> = async (app, { stations, telemetry }) => {
   const tags = ['Charging stations'];
   const base = '/installations/:installationId/charging-stations';
   const location = (installationId: number, command: StationCommand) =>
@@ -247,4 +249,18 @@ export const stationRoutes: FastifyPluginAsyncTypebox<{ stations: StationService
       return stations.command(callerOf(request), installationId, chargingStationId, commandId);
     },
   );
+
+  await app.register(telemetryRoutes, {
+    kind: 'chargingStation',
+    path: `${base}/:chargingStationId`,
+    params: StationParamsSchema,
+    tag: 'Charging stations',
+    telemetry,
+    resolve: (caller, params) =>
+      stations.telemetryTarget(
+        caller,
+        Number(params.installationId),
+        String(params.chargingStationId),
+      ),
+  });
 };

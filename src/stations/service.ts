@@ -20,6 +20,9 @@ import type {
   UpdateRequest,
 } from './schemas.js';
 import type { StationRow, StationStore } from './store.js';
+import type { TelemetryService } from '../telemetry/service.js';
+import type { TelemetryTarget } from '../telemetry/routes.js';
+import type { StandardTariffClasses } from '../domain/tariffs.js';
 
 /** The uid named by an association request: `uid`, or the last path segment of `qrCode`. */
 export function uidOfAssociation(request: Pick<AssociateRequest, 'uid' | 'qrCode'>): string {
@@ -70,6 +73,7 @@ export class StationService {
       devices: DeviceStore;
       access: InstallationAccess;
       commands: StationCommandRunner;
+      telemetry: TelemetryService;
       clock: Clock;
     },
   ) {}
@@ -82,10 +86,12 @@ export class StationService {
       stations.sessionsOf(station.id),
     ]);
     if (!device) throw new Error(`device ${station.uid} of station ${station.id} is missing`);
+    const sessionIds = [sessions.current?.id, sessions.last?.id].filter((id) => id !== undefined);
     return {
       station,
       device,
       connectors,
+      costs: await this.deps.telemetry.sessionCosts(sessionIds),
       ...(sessions.current ? { current: sessions.current } : {}),
       ...(sessions.last ? { last: sessions.last } : {}),
     };
@@ -166,6 +172,7 @@ export class StationService {
       await this.deps.stations.associate(
         station,
         `${device.product_reference}-${device.serial_number}`,
+        randomUUID(),
       );
     } catch (error) {
       // Two associations racing: the unique constraints decide, the loser gets the same 409.
@@ -287,6 +294,24 @@ export class StationService {
     return this.deps.commands.run(station, caller, 'stop', {}, [
       { action: 'RemoteStopTransaction', payload: { transactionId: session.id } },
     ]);
+  }
+
+  /** Measures and logs of the station: its own data, no TIC consent needed. */
+  async telemetryTarget(
+    caller: Caller,
+    installationId: number,
+    stationId: string,
+  ): Promise<TelemetryTarget> {
+    const { station, role } = await this.require(caller, installationId, stationId, 'read');
+    const device = await this.deps.devices.find(station.uid);
+    return {
+      deviceId: station.id,
+      zone: this.deps.telemetry.zoneOf(station),
+      classes: device?.tariff_classes
+        ? (JSON.parse(device.tariff_classes) as StandardTariffClasses)
+        : {},
+      role,
+    };
   }
 
   async command(

@@ -39,10 +39,29 @@ export class StationStore {
       .executeTakeFirst();
   }
 
-  /** Associates a device with an installation and sets the installation's externalId. */
-  async associate(station: StationRow, externalId: string): Promise<void> {
+  /**
+   * Associates a device with an installation, with the grid meter it reads, and sets the
+   * installation's externalId.
+   */
+  async associate(station: StationRow, externalId: string, gridMeterId: string): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await trx.insertInto('charging_stations').values(station).execute();
+      await trx
+        .insertInto('grid_meters')
+        .values({
+          id: gridMeterId,
+          station_id: station.id,
+          installation_id: station.installation_id,
+          uid: station.uid,
+          tic_type: null,
+          subscription: null,
+          current_tariff: null,
+          indexes: null,
+          total_index_wh: null,
+          intensity_subscribed: null,
+          last_tic_at: null,
+        })
+        .execute();
       await trx
         .updateTable('installations')
         .set({ external_id: externalId })
@@ -53,6 +72,7 @@ export class StationStore {
 
   async dissociate(station: StationRow): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('grid_meters').where('station_id', '=', station.id).execute();
       await trx.deleteFrom('charging_stations').where('id', '=', station.id).execute();
       await trx
         .updateTable('installations')

@@ -32,17 +32,48 @@ describe('OpenAPI document', () => {
     expect(response.statusCode).toBe(200);
     const document = response.json();
     expect(document.openapi).toBe('3.1.0');
-    expect(Object.keys(document.paths)).toEqual([
-      '/installations',
-      '/installations/{installationId}',
-      '/installations/{installationId}/charging-stations',
-      '/installations/{installationId}/charging-stations/{chargingStationId}',
-      '/installations/{installationId}/charging-stations/{chargingStationId}/operators/set-charge-mode',
-      '/installations/{installationId}/charging-stations/{chargingStationId}/operators/start',
-      '/installations/{installationId}/charging-stations/{chargingStationId}/operators/stop',
-      '/installations/{installationId}/charging-stations/{chargingStationId}/commands',
-      '/installations/{installationId}/charging-stations/{chargingStationId}/commands/{commandId}',
-    ]);
+    // Every route of the guide built so far, method and path.
+    const operations = Object.entries(
+      document.paths as Record<string, Record<string, unknown>>,
+    ).flatMap(([path, methods]) =>
+      Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    const station = '/installations/{installationId}/charging-stations/{chargingStationId}';
+    const meter = '/installations/{installationId}/grid-meters/{gridMeterId}';
+    const telemetry = (device: string) => [
+      `GET ${device}/measures`,
+      `GET ${device}/measures/{measureId}`,
+      ...['sum', 'count', 'average', 'min-max'].map(
+        (op) => `POST ${device}/measures/{measureId}/operators/${op}`,
+      ),
+      `GET ${device}/logs`,
+      `GET ${device}/logs/{logId}`,
+      `POST ${device}/logs/{logId}/operators/count`,
+      `POST ${device}/logs/{logId}/operators/list`,
+      `POST ${device}/logs/operators/list`,
+    ];
+    expect(operations).toEqual(
+      expect.arrayContaining([
+        'GET /installations',
+        'POST /installations',
+        'GET /installations/{installationId}/charging-stations',
+        'POST /installations/{installationId}/charging-stations',
+        `GET ${station}`,
+        `PUT ${station}`,
+        `DELETE ${station}`,
+        `POST ${station}/operators/set-charge-mode`,
+        `POST ${station}/operators/start`,
+        `POST ${station}/operators/stop`,
+        ...telemetry(station),
+        'GET /installations/{installationId}/grid-meters',
+        `GET ${meter}`,
+        `POST ${meter}/operators/authorize-tic`,
+        ...telemetry(meter),
+        `GET ${meter}/tariffs`,
+        `GET ${meter}/tariffs/{tariffId}`,
+        `POST ${meter}/tariffs`,
+      ]),
+    );
     expect(document.servers).toEqual([{ url: `${t.config.publicUrl}/v1` }]);
     expect(document.components.securitySchemes.subscriptionKey).toEqual({
       type: 'apiKey',

@@ -1,0 +1,110 @@
+import { Type, type Static } from 'typebox';
+import { OPERATORS } from '../domain/aggregation.js';
+import { STEPS } from '../domain/time-buckets.js';
+
+const Enum = <const T extends readonly string[]>(values: T, description?: string) =>
+  Type.Unsafe<T[number]>({ type: 'string', enum: values, ...(description ? { description } : {}) });
+
+const UtcDate = (description: string) => Type.String({ format: 'date-time', description });
+
+export const AggregationRequestSchema = Type.Object(
+  {
+    startDate: UtcDate('Beginning of the period (UTC), included'),
+    endDate: UtcDate('End of the period (UTC), excluded'),
+    step: Enum(STEPS, 'Aggregation level; buckets follow the installation’s time zone'),
+  },
+  {
+    additionalProperties: false,
+    examples: [
+      { startDate: '2020-06-02T00:58:24.458Z', endDate: '2020-06-04T12:15:33.458Z', step: 'day' },
+    ],
+  },
+);
+export type AggregationRequest = Static<typeof AggregationRequestSchema>;
+
+export const ListRequestSchema = Type.Object(
+  {
+    startDate: UtcDate('Beginning of the period (UTC), included'),
+    endDate: UtcDate('End of the period (UTC), excluded'),
+  },
+  {
+    additionalProperties: false,
+    examples: [{ startDate: '2020-06-02T00:58:24.458Z', endDate: '2020-06-04T12:15:33.458Z' }],
+  },
+);
+export type ListRequest = Static<typeof ListRequestSchema>;
+
+export const MeasureSchema = Type.Object(
+  {
+    measureId: Type.String(),
+    name: Type.String(),
+    type: Type.String(),
+    unit: Type.String(),
+    periodicity: Type.String(),
+  },
+  {
+    $id: 'Measure',
+    examples: [
+      {
+        measureId: '1',
+        name: 'EnergyConsumption',
+        type: 'Energy',
+        unit: 'kWh',
+        periodicity: '10m',
+      },
+    ],
+  },
+);
+
+export const LogSchema = Type.Object(
+  { logId: Type.String(), name: Type.String(), periodicity: Type.String() },
+  { $id: 'Log', examples: [{ logId: '1', name: 'SessionStart', periodicity: 'Immediate' }] },
+);
+
+export const AggregationRowSchema = Type.Object(
+  {
+    date: Type.String({ format: 'date-time', description: 'Start of the bucket, UTC' }),
+    tariffType: Enum(['hc', 'hp'] as const, 'hc: low price tariffs; hp: high price tariffs'),
+    value: Type.Number({ description: 'sum, count, average or maximum of the group' }),
+    valueMin: Type.Optional(Type.Number({ description: 'min-max only' })),
+    valueMax: Type.Optional(Type.Number({ description: 'min-max only' })),
+  },
+  {
+    $id: 'AggregationRow',
+    additionalProperties: Type.Number({
+      description: 'valueXxx: the aggregate of one tariff (valueHc, valueHpjb, valueTariff3…)',
+    }),
+    examples: [
+      {
+        date: '2020-06-29T00:00:00.000Z',
+        tariffType: 'hp',
+        value: 6,
+        valueHpjb: 3,
+        valueHpjw: 2,
+        valueHpjr: 1,
+      },
+    ],
+  },
+);
+
+export const LogEntrySchema = Type.Object(
+  {
+    date: Type.String({ format: 'date-time' }),
+    value: Type.Unknown({
+      description: 'The log record, e.g. {"evcsSocket": "m3", "evcsCableValue": 32}',
+    }),
+    logName: Type.String(),
+  },
+  { $id: 'LogEntry' },
+);
+
+export const LogCountSchema = Type.Object(
+  {
+    date: Type.String({ format: 'date-time', description: 'Start of the bucket, UTC' }),
+    value: Type.Number(),
+    logName: Type.String(),
+  },
+  { $id: 'LogCount' },
+);
+
+export const OperatorSchema = Enum(OPERATORS);

@@ -1,0 +1,231 @@
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type {
+  Database,
+  LogRecordsTable,
+  MeasureRollupTable,
+  MeasureSamplesTable,
+} from '../db/schema.js';
+
+export type SampleRow = Omit<Selectable<MeasureSamplesTable>, 'id'>;
+export type RollupRow = Selectable<MeasureRollupTable>;
+export type LogRow = Selectable<LogRecordsTable>;
+
+/** A sample with the starts of the hour and local day it falls in (computed by the caller). */
+export interface PlacedSample extends SampleRow {
+  hourStart: string;
+  dayStart: string;
+  localDay: string;
+}
+
+interface Statistic {
+  device_id: string;
+  measure: string;
+  tariff: string;
+  bucket_start: string;
+  sum: number;
+  count: number;
+  min: number;
+  max: number;
+}
+
+/** Merges samples into one statistic per (device, measure, tariff, bucket). */
+function summarize(
+  samples: readonly PlacedSample[],
+  bucketOf: (s: PlacedSample) => string,
+): Statistic[] {
+  const byKey = new Map<string, Statistic>();
+  for (const sample of samples) {
+    const bucket = bucketOf(sample);
+    const key = `${sample.device_id}\u0000${sample.measure}\u0000${sample.tariff}\u0000${bucket}`;
+    const current = byKey.get(key);
+    if (current) {
+      current.sum += sample.value;
+      current.count += 1;
+      current.min = Math.min(current.min, sample.value);
+      current.max = Math.max(current.max, sample.value);
+    } else {
+      byKey.set(key, {
+        device_id: sample.device_id,
+        measure: sample.measure,
+        tariff: sample.tariff,
+        bucket_start: bucket,
+        sum: sample.value,
+        count: 1,
+        min: sample.value,
+        max: sample.value,
+      });
+    }
+  }
+  return [...byKey.values()];
+}
+
+/** SQL of measures (raw 10-minute samples, hourly and daily rollups) and logs. */
+export class TelemetryStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /**
+   * Stores samples and adds them to the hourly and daily rollups, in one transaction, so that
+   * aggregations read rollups instead of every sample.
+   */
+  async insertSamples(samples: readonly PlacedSample[]): Promise<void> {
+    if (samples.length === 0) return;
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('measure_samples')
+        .values(
+          samples.map(({ device_id, measure, at, tariff, value, session_id }) => ({
+            device_id,
+            measure,
+            at,
+            tariff,
+            value,
+            session_id,
+          })),
+        )
+        .execute();
+      await this.addToRollups(trx, samples);
+    });
+  }
+
+  private async addToRollups(
+    trx: Transaction<Database>,
+    samples: readonly PlacedSample[],
+  ): Promise<void> {
+    const merge = (table: 'measure_hours' | 'measure_days') => ({
+      sum: sql<number>`${sql.ref(`${table}.sum`)} + excluded.sum`,
+      count: sql<number>`${sql.ref(`${table}.count`)} + excluded.count`,
+      min: sql<number>`case when excluded.min < ${sql.ref(`${table}.min`)} then excluded.min else ${sql.ref(`${table}.min`)} end`,
+      max: sql<number>`case when excluded.max > ${sql.ref(`${table}.max`)} then excluded.max else ${sql.ref(`${table}.max`)} end`,
+    });
+    for (const hour of summarize(samples, (s) => s.hourStart)) {
+      await trx
+        .insertInto('measure_hours')
+        .values(hour)
+        .onConflict((oc) =>
+          oc
+            .columns(['device_id', 'measure', 'bucket_start', 'tariff'])
+            .doUpdateSet(merge('measure_hours')),
+        )
+        .execute();
+    }
+    const localDays = new Map(samples.map((s) => [s.dayStart, s.localDay]));
+    for (const day of summarize(samples, (s) => s.dayStart)) {
+      await trx
+        .insertInto('measure_days')
+        .values({ ...day, local_day: localDays.get(day.bucket_start) ?? '' })
+        .onConflict((oc) =>
+          oc
+            .columns(['device_id', 'measure', 'bucket_start', 'tariff'])
+            .doUpdateSet(merge('measure_days')),
+        )
+        .execute();
+    }
+  }
+
+  /** Replaces a measure's samples and rollups from a day start on (prices changed in the past). */
+  async replaceSince(
+    deviceId: string,
+    measure: string,
+    dayStart: string,
+    samples: readonly PlacedSample[],
+  ): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      for (const table of ['measure_samples', 'measure_hours', 'measure_days'] as const) {
+        const column = table === 'measure_samples' ? 'at' : 'bucket_start';
+        await trx
+          .deleteFrom(table)
+          .where('device_id', '=', deviceId)
+          .where('measure', '=', measure)
+          .where(column, '>=', dayStart)
+          .execute();
+      }
+      if (samples.length === 0) return;
+      await trx
+        .insertInto('measure_samples')
+        .values(
+          samples.map(({ device_id, measure: m, at, tariff, value, session_id }) => ({
+            device_id,
+            measure: m,
+            at,
+            tariff,
+            value,
+            session_id,
+          })),
+        )
+        .execute();
+      await this.addToRollups(trx, samples);
+    });
+  }
+
+  /** Raw samples with from ≤ at < to. */
+  samples(deviceId: string, measure: string, from: string, to: string): Promise<SampleRow[]> {
+    return this.db
+      .selectFrom('measure_samples')
+      .select(['device_id', 'measure', 'at', 'tariff', 'value', 'session_id'])
+      .where('device_id', '=', deviceId)
+      .where('measure', '=', measure)
+      .where('at', '>=', from)
+      .where('at', '<', to)
+      .orderBy('at')
+      .execute();
+  }
+
+  /** Rollups whose bucket starts in [from, to). */
+  rollups(
+    table: 'measure_hours' | 'measure_days',
+    deviceId: string,
+    measure: string,
+    from: string,
+    to: string,
+  ): Promise<RollupRow[]> {
+    return this.db
+      .selectFrom(table)
+      .select(['device_id', 'measure', 'tariff', 'bucket_start', 'sum', 'count', 'min', 'max'])
+      .where('device_id', '=', deviceId)
+      .where('measure', '=', measure)
+      .where('bucket_start', '>=', from)
+      .where('bucket_start', '<', to)
+      .execute();
+  }
+
+  /** Sum of a measure's samples per session (the cost of sessions). */
+  async sumBySession(measure: string, sessionIds: readonly number[]): Promise<Map<number, number>> {
+    if (sessionIds.length === 0) return new Map();
+    const rows = await this.db
+      .selectFrom('measure_samples')
+      .select(['session_id', (eb) => eb.fn.sum<number>('value').as('total')])
+      .where('measure', '=', measure)
+      .where('session_id', 'in', [...sessionIds])
+      .groupBy('session_id')
+      .execute();
+    return new Map(rows.map((row) => [Number(row.session_id), Number(row.total)]));
+  }
+
+  async insertLog(record: Omit<LogRow, 'id'>): Promise<void> {
+    await this.db.insertInto('log_records').values(record).execute();
+  }
+
+  /** Log records with from ≤ at < to, of the given logs (all when none given), oldest first. */
+  logs(deviceId: string, from: string, to: string, names?: readonly string[]): Promise<LogRow[]> {
+    let query = this.db
+      .selectFrom('log_records')
+      .selectAll()
+      .where('device_id', '=', deviceId)
+      .where('at', '>=', from)
+      .where('at', '<', to);
+    if (names) query = query.where('log_name', 'in', names.length > 0 ? [...names] : ['']);
+    return query.orderBy('at').orderBy('id').execute();
+  }
+
+  /** Latest record of a log before an instant (to tell changes from repeats). */
+  lastLog(deviceId: string, name: string): Promise<LogRow | undefined> {
+    return this.db
+      .selectFrom('log_records')
+      .selectAll()
+      .where('device_id', '=', deviceId)
+      .where('log_name', '=', name)
+      .orderBy('at', 'desc')
+      .orderBy('id', 'desc')
+      .executeTakeFirst();
+  }
+}
