@@ -38,15 +38,29 @@ function inZone(instant: Date, zone: string): DateTime<true> {
 /** Start, as a UTC instant, of the local hour / day / ISO week / month / year containing the instant. */
 export function bucketStart(instant: Date, step: Step, zone: string): Date {
   const local = inZone(instant, zone);
-  if (step === 'hour') {
-    // Step back the local minutes rather than rebuild a wall-clock time: in the repeated hour
-    // of a fall-back night, 02:00 names two instants and each real hour keeps its own bucket.
-    return new Date(
-      instant.getTime() - local.minute * 60_000 - local.second * 1000 - local.millisecond,
-    );
-  }
+  if (step === 'hour') return hourStart(instant, local, zone);
   // Luxon's 'week' is the ISO week: Monday 00:00, whatever the locale.
   return local.startOf(step).toJSDate();
+}
+
+/** Start of the local hour containing the instant, `local` being the instant in the zone. */
+function hourStart(instant: Date, local: DateTime<true>, zone: string): Date {
+  // Step back the local minutes rather than rebuild a wall-clock time: in the repeated hour
+  // of a fall-back night, 02:00 names two instants and each real hour keeps its own bucket.
+  const candidate =
+    instant.getTime() - local.minute * 60_000 - local.second * 1000 - local.millisecond;
+  const offsetAt = (time: number) => inZone(new Date(time), zone).offset;
+  if (offsetAt(candidate) === local.offset) return new Date(candidate);
+  // The offset moved inside this local hour (a half-hour DST change, as on Lord Howe Island):
+  // the bucket starts at the change, found by bisection; the offset at `after` is the instant's.
+  let before = candidate;
+  let after = instant.getTime();
+  while (after - before > 1) {
+    const middle = Math.floor((before + after) / 2);
+    if (offsetAt(middle) === local.offset) after = middle;
+    else before = middle;
+  }
+  return new Date(after);
 }
 
 /** Start of the bucket that follows the one containing `start`. */
@@ -68,12 +82,15 @@ export function bucketsBetween(start: Date, end: Date, step: Step, zone: string)
   const starts: Date[] = [];
   // [start, end) is empty when end is not after start, even though start lies in a bucket.
   if (end.getTime() <= start.getTime()) return starts;
-  for (
-    let bucket = bucketStart(start, step, zone);
-    bucket.getTime() < end.getTime();
-    bucket = nextBucketStart(bucket, step, zone)
-  ) {
+  let bucket = bucketStart(start, step, zone);
+  while (bucket.getTime() < end.getTime()) {
     starts.push(bucket);
+    const next = nextBucketStart(bucket, step, zone);
+    // A bucket that failed to move on would loop until memory runs out: fail loudly instead.
+    if (next.getTime() <= bucket.getTime()) {
+      throw new Error(`no ${step} bucket after ${bucket.toISOString()} in ${zone}`);
+    }
+    bucket = next;
   }
   return starts;
 }

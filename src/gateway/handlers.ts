@@ -132,7 +132,8 @@ async function wittyDataTransfer(
         );
       }
       if (!labels) return { status: 'Rejected' };
-      return { status: await state.tic(uid, labels) };
+      const at = typeof data?.timestamp === 'string' ? data.timestamp : undefined;
+      return { status: await state.tic(uid, labels, at) };
     }
     default:
       return { status: 'UnknownMessageId' };

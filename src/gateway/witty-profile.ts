@@ -18,7 +18,7 @@ export const DATA_TRANSFER = {
   keySwitch: 'KeySwitch',
   /** Network access events: {event: 0..4, message?} (the guide's cybersecurity codes). */
   cyberSecurity: 'CyberSecurity',
-  /** Linky TIC data, sent only while the owner consents: {frame: raw dataset} or {labels: {LABEL: value}}. */
+  /** Linky TIC data, sent only while the owner consents: {frame: raw dataset} or {labels: {LABEL: value}}, with the reading's timestamp. */
   tic: 'Tic',
 } as const;
 

@@ -328,8 +328,16 @@ export class DeviceStateService {
   }
 
   /** A TIC frame (DataTransfer Tic), kept only with the owner's consent. */
-  tic(uid: string, labels: Record<string, string>): Promise<'Accepted' | 'Rejected'> {
-    return this.telemetry.ticReading(uid, labels, this.now());
+  tic(
+    uid: string,
+    labels: Record<string, string>,
+    timestamp?: string,
+  ): Promise<'Accepted' | 'Rejected'> {
+    return this.telemetry.ticReading(
+      uid,
+      labels,
+      timestamp ? normalizeTimestamp(timestamp) : this.now(),
+    );
   }
 
   /** Witty settings as the station reports them (GetConfiguration) or accepts them (ChangeConfiguration). */

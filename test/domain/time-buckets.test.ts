@@ -227,6 +227,39 @@ describe('bucketsBetween', () => {
     ]);
   });
 
+  // Lord Howe Island moves its clocks by half an hour: on 2026-04-04 at 15:00Z, 02:00 (+11)
+  // becomes 01:30 (+10:30); on 2026-10-03 at 15:30Z, 02:00 (+10:30) becomes 02:30 (+11).
+  it.each<[string, string, string, string[]]>([
+    [
+      'fall-back',
+      '2026-04-04T13:00:00.000Z',
+      '2026-04-04T17:00:00.000Z',
+      [
+        '2026-04-04T13:00:00.000Z', // 00:00 +11
+        '2026-04-04T14:00:00.000Z', // 01:00 +11
+        '2026-04-04T15:00:00.000Z', // 01:30 +10:30, the change
+        '2026-04-04T15:30:00.000Z', // 02:00 +10:30
+        '2026-04-04T16:30:00.000Z', // 03:00 +10:30
+      ],
+    ],
+    [
+      'spring-forward',
+      '2026-10-03T13:00:00.000Z',
+      '2026-10-03T17:00:00.000Z',
+      [
+        '2026-10-03T12:30:00.000Z', // 23:00 +10:30
+        '2026-10-03T13:30:00.000Z', // 00:00 +10:30
+        '2026-10-03T14:30:00.000Z', // 01:00 +10:30
+        '2026-10-03T15:30:00.000Z', // 02:30 +11, the change
+        '2026-10-03T16:00:00.000Z', // 03:00 +11
+      ],
+    ],
+  ])('lists the hours of a half-hour %s on Lord Howe Island', (_change, start, end, hours) => {
+    expect(bucketsBetween(at(start), at(end), 'hour', 'Australia/Lord_Howe').map(iso)).toEqual(
+      hours,
+    );
+  });
+
   it('lists years in Berlin', () => {
     const years = bucketsBetween(
       at('2024-06-01T00:00:00.000Z'),

@@ -39,6 +39,10 @@ export class TestClock implements Clock {
   advance(ms: number): void {
     this.offsetMs += ms;
   }
+  /** Moves the clock to an instant (it keeps running from there). */
+  set(instant: Date | string): void {
+    this.offsetMs = new Date(instant).getTime() - Date.now();
+  }
 }
 
 /** A fresh, empty database for one test app: a temp SQLite file or a PostgreSQL schema. */
