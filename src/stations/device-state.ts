@@ -140,6 +140,25 @@ export class DeviceStateService {
       if (session)
         await this.accountChargingTime(session.id, session, report.status === 'Charging', at);
     }
+    await this.logStatusChanges(uid, at);
+  }
+
+  /** SocketState when the availability changes; Errors when a fault appears or clears. */
+  private async logStatusChanges(uid: string, at: string): Promise<void> {
+    const station = await this.stations.findByUid(uid);
+    if (!station) return;
+    const connectors = await this.devices.connectors(uid);
+    const statuses = new Map(connectors.map((c) => [c.connector_id, c.status as ConnectorStatus]));
+    await this.logChange(uid, 'SocketState', { socketState: availabilityOf(statuses) }, at);
+    const fault = connectors.find((c) => c.vendor_error_code !== null)?.vendor_error_code;
+    const name = ERROR_NAMES[fault === undefined ? 0 : Number(fault)] ?? 'noError';
+    const last = (await this.telemetry.lastLogValue(station.id, 'Errors')) as
+      { code: string; state: boolean } | undefined;
+    if (name !== 'noError' && (last?.code !== name || !last.state)) {
+      await this.telemetry.log(station.id, 'Errors', { code: name, state: true }, at);
+    } else if (name === 'noError' && last?.state) {
+      await this.telemetry.log(station.id, 'Errors', { code: last.code, state: false }, at);
+    }
   }
 
   /** Starts or stops the charging clock of a session when the connector starts or stops charging. */
