@@ -294,6 +294,7 @@ export class TelemetryService {
   ): Promise<BucketStat[]> {
     const { telemetry } = this.deps;
     const stats: BucketStat[] = [];
+    // Rollup rows already start on an hour (or a local day): only coarser steps need the zone.
     const add = (
       at: string,
       tariff: string,
@@ -301,9 +302,10 @@ export class TelemetryService {
       count: number,
       min: number,
       max: number,
+      aligned: boolean,
     ) =>
       stats.push({
-        bucketStart: bucketStart(new Date(at), step, zone),
+        bucketStart: aligned ? new Date(at) : cachedBucketStart(at, step, zone),
         tariff,
         sum,
         count,
@@ -322,7 +324,7 @@ export class TelemetryService {
           from.toISOString(),
           to.toISOString(),
         ))
-          add(s.at, s.tariff, s.value, 1, s.value, s.value);
+          add(s.at, s.tariff, s.value, 1, s.value, s.value, false);
         return;
       }
       for (const [a, b] of [
@@ -336,7 +338,7 @@ export class TelemetryService {
             a.toISOString(),
             b.toISOString(),
           ))
-            add(s.at, s.tariff, s.value, 1, s.value, s.value);
+            add(s.at, s.tariff, s.value, 1, s.value, s.value, false);
       }
       for (const r of await telemetry.rollups(
         'measure_hours',
@@ -345,7 +347,7 @@ export class TelemetryService {
         hourFrom.toISOString(),
         hourTo.toISOString(),
       ))
-        add(r.bucket_start, r.tariff, r.sum, r.count, r.min, r.max);
+        add(r.bucket_start, r.tariff, r.sum, r.count, r.min, r.max, step === 'hour');
     };
 
     if (step === 'hour') {
@@ -368,7 +370,7 @@ export class TelemetryService {
       dayFrom.toISOString(),
       dayTo.toISOString(),
     ))
-      add(r.bucket_start, r.tariff, r.sum, r.count, r.min, r.max);
+      add(r.bucket_start, r.tariff, r.sum, r.count, r.min, r.max, step === 'day');
     await byHours(dayTo, end);
     return stats;
   }
@@ -475,6 +477,20 @@ export class TelemetryService {
       await this.deps.telemetry.replaceSince(deviceId, 'ConsumptionCost', dayStart, costs);
     }
   }
+}
+
+const bucketCache = new Map<string, Date>();
+
+/** bucketStart of a stored instant, remembered: the same days and hours are asked again and again. */
+function cachedBucketStart(at: string, step: Step, zone: string): Date {
+  const key = `${step}|${zone}|${at}`;
+  let start = bucketCache.get(key);
+  if (!start) {
+    if (bucketCache.size > 200_000) bucketCache.clear();
+    start = bucketStart(new Date(at), step, zone);
+    bucketCache.set(key, start);
+  }
+  return start;
 }
 
 function round6(value: number): number {

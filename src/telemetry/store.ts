@@ -59,6 +59,15 @@ function summarize(
   return [...byKey.values()];
 }
 
+// Rows per multi-row statement: 9 columns each stays under SQLite's 32,766 bound parameters.
+const ROWS_PER_STATEMENT = 1000;
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const result: T[][] = [];
+  for (let i = 0; i < items.length; i += size) result.push(items.slice(i, i + size));
+  return result;
+}
+
 /** SQL of measures (raw 10-minute samples, hourly and daily rollups) and logs. */
 export class TelemetryStore {
   constructor(private readonly db: Kysely<Database>) {}
@@ -70,10 +79,20 @@ export class TelemetryStore {
   async insertSamples(samples: readonly PlacedSample[]): Promise<void> {
     if (samples.length === 0) return;
     await this.db.transaction().execute(async (trx) => {
+      await this.insertRaw(trx, samples);
+      await this.addToRollups(trx, samples);
+    });
+  }
+
+  private async insertRaw(
+    trx: Transaction<Database>,
+    samples: readonly PlacedSample[],
+  ): Promise<void> {
+    for (const chunk of chunks(samples, ROWS_PER_STATEMENT)) {
       await trx
         .insertInto('measure_samples')
         .values(
-          samples.map(({ device_id, measure, at, tariff, value, session_id }) => ({
+          chunk.map(({ device_id, measure, at, tariff, value, session_id }) => ({
             device_id,
             measure,
             at,
@@ -83,8 +102,7 @@ export class TelemetryStore {
           })),
         )
         .execute();
-      await this.addToRollups(trx, samples);
-    });
+    }
   }
 
   private async addToRollups(
@@ -97,27 +115,28 @@ export class TelemetryStore {
       min: sql<number>`case when excluded.min < ${sql.ref(`${table}.min`)} then excluded.min else ${sql.ref(`${table}.min`)} end`,
       max: sql<number>`case when excluded.max > ${sql.ref(`${table}.max`)} then excluded.max else ${sql.ref(`${table}.max`)} end`,
     });
-    for (const hour of summarize(samples, (s) => s.hourStart)) {
+    const key = ['device_id', 'measure', 'bucket_start', 'tariff'] as const;
+    // One statement per table and chunk: summarize() made the keys unique within it.
+    for (const chunk of chunks(
+      summarize(samples, (s) => s.hourStart),
+      ROWS_PER_STATEMENT,
+    )) {
       await trx
         .insertInto('measure_hours')
-        .values(hour)
-        .onConflict((oc) =>
-          oc
-            .columns(['device_id', 'measure', 'bucket_start', 'tariff'])
-            .doUpdateSet(merge('measure_hours')),
-        )
+        .values(chunk)
+        .onConflict((oc) => oc.columns(key).doUpdateSet(merge('measure_hours')))
         .execute();
     }
     const localDays = new Map(samples.map((s) => [s.dayStart, s.localDay]));
-    for (const day of summarize(samples, (s) => s.dayStart)) {
+    const days = summarize(samples, (s) => s.dayStart).map((day) => ({
+      ...day,
+      local_day: localDays.get(day.bucket_start) ?? '',
+    }));
+    for (const chunk of chunks(days, ROWS_PER_STATEMENT)) {
       await trx
         .insertInto('measure_days')
-        .values({ ...day, local_day: localDays.get(day.bucket_start) ?? '' })
-        .onConflict((oc) =>
-          oc
-            .columns(['device_id', 'measure', 'bucket_start', 'tariff'])
-            .doUpdateSet(merge('measure_days')),
-        )
+        .values(chunk)
+        .onConflict((oc) => oc.columns(key).doUpdateSet(merge('measure_days')))
         .execute();
     }
   }
@@ -140,19 +159,7 @@ export class TelemetryStore {
           .execute();
       }
       if (samples.length === 0) return;
-      await trx
-        .insertInto('measure_samples')
-        .values(
-          samples.map(({ device_id, measure: m, at, tariff, value, session_id }) => ({
-            device_id,
-            measure: m,
-            at,
-            tariff,
-            value,
-            session_id,
-          })),
-        )
-        .execute();
+      await this.insertRaw(trx, samples);
       await this.addToRollups(trx, samples);
     });
   }
