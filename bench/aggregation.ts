@@ -37,7 +37,10 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
-async function time(runs: number, run: () => Promise<unknown>): Promise<{ p50: number; p99: number }> {
+async function time(
+  runs: number,
+  run: () => Promise<unknown>,
+): Promise<{ p50: number; p99: number }> {
   for (let i = 0; i < 5; i++) await run(); // warm-up
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -51,7 +54,9 @@ async function time(runs: number, run: () => Promise<unknown>): Promise<{ p50: n
 
 /** HC from 22:00 to 06:00 Paris time (UTC+1 in winter, +2 in summer, approximated by the local hour). */
 function tariffAt(at: Date): TariffId {
-  const hour = Number(new Intl.DateTimeFormat('en-GB', { hour: 'numeric', hour12: false, timeZone: ZONE }).format(at));
+  const hour = Number(
+    new Intl.DateTimeFormat('en-GB', { hour: 'numeric', hour12: false, timeZone: ZONE }).format(at),
+  );
   return hour >= 22 || hour < 6 ? 'hc' : 'hp';
 }
 
@@ -59,7 +64,10 @@ async function ingest(store: Store): Promise<{ samples: number; seconds: number 
   const telemetry = new TelemetryStore(store.db);
   let count = 0;
   const begin = performance.now();
-  const hourCache = new Map<number, { hourStart: string; dayStart: string; localDay: string; tariff: TariffId }>();
+  const hourCache = new Map<
+    number,
+    { hourStart: string; dayStart: string; localDay: string; tariff: TariffId }
+  >();
   for (let station = 0; station < STATIONS; station++) {
     // A week per transaction.
     for (let week = START.getTime(); week < END.getTime(); week += 7 * 86_400_000) {
@@ -112,7 +120,9 @@ async function run(dialect: TestDialect) {
     });
     const target = `station-${Math.floor(STATIONS / 2)}`;
     const range = { start: START, end: END, step: 'day' as const };
-    const rollups = await time(QUERIES, () => service.aggregate(target, 'EnergyConsumption', 'sum', range, ZONE, {}));
+    const rollups = await time(QUERIES, () =>
+      service.aggregate(target, 'EnergyConsumption', 'sum', range, ZONE, {}),
+    );
     // Baseline: the same sum straight from the raw samples, grouped in SQL by UTC day and tariff,
     // then shaped like the API's rows.
     const raw = await time(QUERIES, async () => {
@@ -133,13 +143,21 @@ async function run(dialect: TestDialect) {
         .groupBy([sql`substr(at, 1, 10)`, 'tariff'])
         .execute();
       return aggregate(
-        rows.map((r) => ({ bucketStart: new Date(`${r.day}T00:00:00Z`), tariff: r.tariff, sum: Number(r.sum), count: Number(r.count), min: Number(r.min), max: Number(r.max) })),
+        rows.map((r) => ({
+          bucketStart: new Date(`${r.day}T00:00:00Z`),
+          tariff: r.tariff,
+          sum: Number(r.sum),
+          count: Number(r.count),
+          min: Number(r.min),
+          max: Number(r.max),
+        })),
         'sum',
         (t) => tariffTypeOf(t as TariffId),
         (t) => valueKeyOf(t as TariffId),
       );
     });
-    const days = (await service.aggregate(target, 'EnergyConsumption', 'sum', range, ZONE, {})).length;
+    const days = (await service.aggregate(target, 'EnergyConsumption', 'sum', range, ZONE, {}))
+      .length;
     return { dialect, samples, seconds, rollups, raw, days };
   } finally {
     await store.close();
@@ -148,8 +166,11 @@ async function run(dialect: TestDialect) {
 }
 
 async function main() {
-  const dialects: TestDialect[] = process.env.TEST_DATABASE_URL ? ['sqlite', 'postgres'] : ['sqlite'];
-  if (!process.env.TEST_DATABASE_URL) process.stdout.write('TEST_DATABASE_URL not set: PostgreSQL skipped\n');
+  const dialects: TestDialect[] = process.env.TEST_DATABASE_URL
+    ? ['sqlite', 'postgres']
+    : ['sqlite'];
+  if (!process.env.TEST_DATABASE_URL)
+    process.stdout.write('TEST_DATABASE_URL not set: PostgreSQL skipped\n');
   process.stdout.write(
     `bench/aggregation: ${STATIONS} stations × ${DAYS} days of 10-minute samples, sum at step=day over the year for one station, ${QUERIES} queries; ${os.cpus().length} cores (${os.cpus()[0]?.model ?? ''})\n`,
   );

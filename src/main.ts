@@ -5,6 +5,9 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { migrateToLatest } from './db/migrate.js';
 import { openStore } from './db/database.js';
 import { DeviceError } from './devices/service.js';
+import type { FastifyInstance } from 'fastify';
+import type { ChargeMode } from './domain/charge-mode.js';
+import type { Subscription } from './domain/tariffs.js';
 import {
   IdentityError,
   ROLES,
@@ -30,6 +33,13 @@ Commands:
                                           Add a charging station to the device registry; prints
                                           its uid and password (generated when not given)
   devices list                            The device registry
+  sim --url URL (--station UID:PASSWORD … | --devices FILE.csv) [--speed 60]
+      [--subscription BASE|HCHP|TEMPO|EJP|STANDARD] [--charge-mode M] [--start ISO]
+      [--plug] [--control-port 8081]
+                                          Run virtual Witty stations, Linky meters and cars
+                                          against a platform, with a control API
+  demo [--speed 120] [--control-port PORT+1]
+                                          Run the platform with three demo homes live
   openapi [--out FILE | --check FILE]     Print, write or check the OpenAPI document
 
 Settings come from the environment (WITTY_DATA_DIR, DATABASE_URL, PUBLIC_URL, …; see README).`;
@@ -60,6 +70,15 @@ const OPTION_SPEC = {
   'redirect-uri': { type: 'string', multiple: true },
   secret: { type: 'string' },
   uid: { type: 'string' },
+  url: { type: 'string' },
+  station: { type: 'string', multiple: true },
+  devices: { type: 'string' },
+  speed: { type: 'string' },
+  subscription: { type: 'string' },
+  'charge-mode': { type: 'string' },
+  start: { type: 'string' },
+  plug: { type: 'boolean' },
+  'control-port': { type: 'string' },
   serial: { type: 'string' },
   mac: { type: 'string' },
   out: { type: 'string' },
@@ -88,10 +107,13 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     if (command === 'openapi') return await openapi(values);
+    if (command === 'sim') return await sim(values);
     const config = loadConfig(process.env);
     switch (command) {
       case 'serve':
         return await serve(config);
+      case 'demo':
+        return await demo(config, values);
       case 'migrate':
         return await migrate(config);
       case 'users create':
@@ -125,6 +147,134 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+function speedOf(options: Options, fallback: number): number {
+  const speed = options.speed === undefined ? fallback : Number(options.speed);
+  if (!Number.isFinite(speed) || speed < 1 || speed > 3600)
+    throw new UsageError('--speed must be between 1 and 3600');
+  return speed;
+}
+
+function portOf(value: unknown, fallback: number): number {
+  const port = value === undefined ? fallback : Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError('--control-port must be a TCP port');
+  return port;
+}
+
+async function demo(config: Config, options: Options): Promise<number> {
+  const speed = speedOf(options, 120);
+  const controlPort = portOf(options['control-port'], config.port + 1);
+  return serve(config, async (app) => {
+    const { startDemo, DEMO_OWNER } = await import('./sim/demo.js');
+    const { controlServer } = await import('./sim/simulation.js');
+    const demo = await startDemo(app, config, { speed });
+    const control = await controlServer(demo.simulation);
+    await control.listen({ port: controlPort, host: config.host });
+    const controlUrl = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${controlPort}`;
+    process.stdout.write(
+      [
+        'Witty-Home demo',
+        `  Portal       ${config.publicUrl}/  (API reference: ${config.publicUrl}/docs)`,
+        `  Owner login  ${DEMO_OWNER.email} / ${DEMO_OWNER.password}`,
+        `  API key      ${demo.apiKey}`,
+        `  Sim control  ${controlUrl}/stations  (virtual time ×${speed})`,
+        '  Try:',
+        `    curl -H "Ocp-Apim-Subscription-Key: ${demo.apiKey}" -H "Authorization: Bearer ${demo.accessToken}" ${config.publicUrl}${demo.stationPath}`,
+        '',
+      ].join('\n'),
+    );
+    return async () => {
+      await demo.simulation.stop();
+      await control.close();
+    };
+  });
+}
+
+async function sim(options: Options): Promise<number> {
+  const url = required(options, 'url');
+  if (!/^wss?:\/\//.test(url)) throw new UsageError('--url must be ws://HOST:PORT or wss://…');
+  const speed = speedOf(options, 60);
+  const subscription = (options.subscription ?? 'HCHP') as Subscription;
+  if (!['BASE', 'HCHP', 'TEMPO', 'EJP', 'STANDARD'].includes(subscription)) {
+    throw new UsageError('--subscription must be BASE, HCHP, TEMPO, EJP or STANDARD');
+  }
+  const chargeMode = (options['charge-mode'] ?? 'immediate') as ChargeMode;
+  if (!['immediate', 'deferred', 'deferredExclusive'].includes(chargeMode)) {
+    throw new UsageError('--charge-mode must be immediate, deferred or deferredExclusive');
+  }
+  const start = options.start === undefined ? new Date() : new Date(String(options.start));
+  if (Number.isNaN(start.getTime())) throw new UsageError('--start must be an ISO 8601 date');
+  const credentials: { uid: string; password: string }[] = [];
+  for (const entry of (options.station as string[] | undefined) ?? []) {
+    const index = entry.indexOf(':');
+    if (index < 1) throw new UsageError(`--station ${entry} must be UID:PASSWORD`);
+    credentials.push({ uid: entry.slice(0, index), password: entry.slice(index + 1) });
+  }
+  if (typeof options.devices === 'string') {
+    const lines = fs.readFileSync(options.devices, 'utf8').split(/\r?\n/).filter(Boolean);
+    for (const line of lines) {
+      const [uid, password] = line.split(',');
+      if (uid === 'uid') continue; // header
+      if (!uid || !password)
+        throw new UsageError(`${options.devices}: each line must be uid,password`);
+      credentials.push({ uid, password });
+    }
+  }
+  if (credentials.length === 0)
+    throw new UsageError('give at least one --station UID:PASSWORD or --devices FILE.csv');
+  const controlPort = portOf(options['control-port'], 8081);
+
+  const [
+    { SimClock },
+    { Simulation, controlServer },
+    { VirtualStation },
+    { VirtualLinky },
+    { VirtualCar },
+  ] = await Promise.all([
+    import('./sim/clock.js'),
+    import('./sim/simulation.js'),
+    import('./sim/station.js'),
+    import('./sim/linky.js'),
+    import('./sim/car.js'),
+  ]);
+  const simulation = new Simulation(new SimClock(start, speed));
+  const mode = subscription === 'STANDARD' ? 'standard' : 'historic';
+  for (const { uid, password } of credentials) {
+    const linkyOptions = { subscription, mode, intensitySubscribedA: 30 } as const;
+    simulation.add(
+      new VirtualStation({
+        url,
+        uid,
+        password,
+        clock: simulation.clock,
+        linky: new VirtualLinky(linkyOptions),
+        linkyOptions,
+        chargeMode,
+        ...(credentials.length <= 20
+          ? { log: (message: string) => process.stdout.write(`${message}\n`) }
+          : {}),
+      }),
+    );
+  }
+  await simulation.start();
+  if (options.plug) for (const station of simulation.list()) station.plug(new VirtualCar(), 'm3');
+  const control = await controlServer(simulation);
+  await control.listen({ port: controlPort, host: '127.0.0.1' });
+  process.stdout.write(
+    `Simulating ${credentials.length} station(s) at ×${speed}; control API http://127.0.0.1:${controlPort}/stations\n`,
+  );
+  return new Promise((resolve) => {
+    const stop = () => {
+      void simulation
+        .stop()
+        .then(() => control.close())
+        .then(() => resolve(0));
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+}
+
 /** http(s) URLs, and private-use schemes of native apps (RFC 8252 §7.1: reverse domain names). */
 function isRedirectUri(uri: string): boolean {
   if (!URL.canParse(uri)) return false;
@@ -136,7 +286,10 @@ function isRedirectUri(uri: string): boolean {
   );
 }
 
-async function serve(config: Config): Promise<number> {
+async function serve(
+  config: Config,
+  afterListen?: (app: FastifyInstance) => Promise<() => Promise<void>>,
+): Promise<number> {
   const app = await buildApp(config);
   try {
     await app.listen({ port: config.port, host: config.host });
@@ -149,6 +302,7 @@ async function serve(config: Config): Promise<number> {
     }
     throw error;
   }
+  const cleanup = afterListen ? await afterListen(app) : undefined;
   const base = config.publicUrl;
   process.stdout.write(
     [
@@ -173,16 +327,18 @@ async function serve(config: Config): Promise<number> {
         resolve(1);
       }, config.shutdownTimeoutMs);
       timer.unref();
-      app.close().then(
-        () => {
-          clearTimeout(timer);
-          resolve(0);
-        },
-        (error: unknown) => {
-          app.log.error({ err: error }, 'shutdown failed');
-          resolve(1);
-        },
-      );
+      (cleanup ?? (() => Promise.resolve()))()
+        .then(() => app.close())
+        .then(
+          () => {
+            clearTimeout(timer);
+            resolve(0);
+          },
+          (error: unknown) => {
+            app.log.error({ err: error }, 'shutdown failed');
+            resolve(1);
+          },
+        );
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));

@@ -132,6 +132,8 @@ export interface DevicesTable {
   last_cybersecurity_at: Timestamp | null;
   last_register_wh: ColumnType<number | null, number | null | undefined, number | null>;
   last_register_at: ColumnType<Timestamp | null, Timestamp | null | undefined, Timestamp | null>;
+  /** The station's clock minus the platform's, from its latest timestamped message. */
+  clock_offset_ms: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface ConnectorStatesTable {

@@ -99,6 +99,14 @@ export class DeviceService {
     return { ...toDevice(row), password };
   }
 
+  /** A new secret for a registered device (the old one stops working); returned only here. */
+  async resetSecret(uid: string): Promise<string> {
+    if (!(await this.store.find(uid))) throw new DeviceError(`no device with uid ${uid}`);
+    const password = randomBytes(18).toString('base64url');
+    await this.store.setSecretHash(uid, hashSecret(uid, password));
+    return password;
+  }
+
   async list(): Promise<Device[]> {
     return (await this.store.list()).map(toDevice);
   }

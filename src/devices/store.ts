@@ -43,6 +43,14 @@ export class DeviceStore {
     return this.db.selectFrom('devices').selectAll().orderBy('created_at').orderBy('uid').execute();
   }
 
+  async setSecretHash(uid: string, secretHash: string): Promise<void> {
+    await this.db
+      .updateTable('devices')
+      .set({ secret_hash: secretHash })
+      .where('uid', '=', uid)
+      .execute();
+  }
+
   async update(uid: string, values: DeviceStateUpdate): Promise<void> {
     await this.db.updateTable('devices').set(values).where('uid', '=', uid).execute();
   }

@@ -179,7 +179,15 @@ export class DeviceStateService {
     }
   }
 
+  /** Remembers how far the station's clock is from ours, to measure its sessions in its time. */
+  private async stationTime(uid: string, timestamp: string): Promise<void> {
+    const offset = Date.parse(timestamp) - this.clock.now().getTime();
+    if (Number.isFinite(offset)) await this.devices.update(uid, { clock_offset_ms: offset });
+  }
+
   async meterValues(uid: string, readings: MeterReading[]): Promise<void> {
+    const latest = readings.at(-1);
+    if (latest) await this.stationTime(uid, latest.timestamp);
     for (const { timestamp, ...rest } of readings) {
       const reading = { ...rest, timestamp: normalizeTimestamp(timestamp) };
       if (reading.energyWh === undefined && reading.powerW === undefined) continue;

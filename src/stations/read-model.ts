@@ -60,6 +60,9 @@ export function errorCodeOf(facts: Pick<StationFacts, 'device' | 'connectors'>, 
 /** The guide's charging-station model. */
 export function toChargingStation(facts: StationFacts, now: Date): ChargingStation {
   const { station, device, connectors, current, last, costs } = facts;
+  // Session times are the station's: measure the open session to its clock (real stations drift,
+  // simulated ones run faster), known from its latest timestamped message.
+  const stationNow = new Date(now.getTime() + (device.clock_offset_ms ?? 0));
   const statuses = connectorStatuses(connectors);
   const consumption = averageConsumption(station);
   const tariffs = device.tariff_classes
@@ -106,12 +109,12 @@ export function toChargingStation(facts: StationFacts, now: Date): ChargingStati
       currentSession: current
         ? {
             startDate: current.started_at,
-            duration: formatDuration(now.getTime() - Date.parse(current.started_at)),
+            duration: formatDuration(stationNow.getTime() - Date.parse(current.started_at)),
             totalSessionEnergy: sessionEnergy(current),
             totalSessionCost: roundCost(costs.get(current.id) ?? 0),
             chargingSpeed:
               statuses.get(current.connector_id) === 'Charging' ? 'optimal' : 'stopped',
-            chargingDuration: formatDuration(chargingMilliseconds(current, now)),
+            chargingDuration: formatDuration(chargingMilliseconds(current, stationNow)),
             rangeRecoveredByEV: rangeRecovered(sessionEnergy(current), consumption),
           }
         : null,

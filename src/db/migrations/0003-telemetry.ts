@@ -113,6 +113,11 @@ export function telemetry(dialect: Dialect) {
         .addColumn('last_register_wh', 'double precision')
         .execute();
       await db.schema.alterTable('devices').addColumn('last_register_at', 'text').execute();
+      // How far the station's clock is from the platform's (its timestamps minus ours).
+      await db.schema
+        .alterTable('devices')
+        .addColumn('clock_offset_ms', 'double precision')
+        .execute();
     },
   };
 }

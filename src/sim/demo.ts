@@ -1,0 +1,154 @@
+import type { FastifyInstance } from 'fastify';
+import type { Platform } from '../app.js';
+import type { Config } from '../config.js';
+import type { Subscription } from '../domain/tariffs.js';
+import { issueOperatorAccessToken, type Caller } from '../identity/index.js';
+import { VirtualCar } from './car.js';
+import { SimClock } from './clock.js';
+import { VirtualLinky, type LinkyOptions } from './linky.js';
+import { Simulation } from './simulation.js';
+import { VirtualStation } from './station.js';
+import type { ChargeMode } from '../domain/charge-mode.js';
+
+export const DEMO_OWNER = { email: 'owner@demo.witty-home.test', password: 'witty-demo-owner' };
+const DEMO_PARTNER = 'partner@demo.witty-home.test';
+
+interface DemoHome {
+  name: string;
+  locationName: string;
+  latitude: number;
+  longitude: number;
+  uid: string;
+  serial: string;
+  subscription: Subscription;
+  mode: 'historic' | 'standard';
+  chargeMode: ChargeMode;
+}
+
+const HOMES: DemoHome[] = [
+  {
+    name: 'Maison HC/HP',
+    locationName: 'Bordeaux',
+    latitude: 44.84,
+    longitude: -0.58,
+    uid: 'DemoHchpStation0000001',
+    serial: 'DEMO-HCHP-1',
+    subscription: 'HCHP',
+    mode: 'historic',
+    chargeMode: 'immediate',
+  },
+  {
+    name: 'Maison Tempo',
+    locationName: 'Lyon',
+    latitude: 45.76,
+    longitude: 4.84,
+    uid: 'DemoTempoStation000002',
+    serial: 'DEMO-TEMPO-2',
+    subscription: 'TEMPO',
+    mode: 'historic',
+    chargeMode: 'deferred',
+  },
+  {
+    name: 'Maison Standard',
+    locationName: 'Lille',
+    latitude: 50.63,
+    longitude: 3.06,
+    uid: 'DemoStandardStation003',
+    serial: 'DEMO-STD-3',
+    subscription: 'STANDARD',
+    mode: 'standard',
+    chargeMode: 'immediate',
+  },
+];
+
+/**
+ * Sets up the demo on a running platform, idempotently: an owner, a partner with an approved
+ * subscription, three homes (HCHP, TEMPO, STANDARD) with TIC consent and a station each, then
+ * runs their virtual stations, Linky meters and cars live, plugged in from the start.
+ */
+export async function startDemo(app: FastifyInstance, config: Config, options: { speed: number }) {
+  const platform: Platform = app.platform;
+  const { identity, devices, installations, stationStore } = platform;
+  const owner =
+    (await identity.findAccountByEmail(DEMO_OWNER.email)) ??
+    (await identity.createAccount({
+      ...DEMO_OWNER,
+      role: 'owner',
+      firstName: 'Demo',
+      lastName: 'Owner',
+    }));
+  const caller: Caller = {
+    account: owner,
+    subscription: {
+      subscriptionId: 'demo',
+      productId: 'demo',
+      developerAccountId: owner.accountId,
+    },
+  };
+  const keys = await identity.issueStarterPackKeys(DEMO_PARTNER);
+  const { access_token } = await issueOperatorAccessToken(
+    platform.provider,
+    { config, ...platform },
+    owner.accountId,
+  );
+
+  const clock = new SimClock(new Date(), options.speed);
+  const simulation = new Simulation(clock);
+  const existing = await installations.list(caller);
+  let firstStationPath = '';
+  for (const home of HOMES) {
+    const installation =
+      existing.find((i) => i.name === home.name) ??
+      (await installations.create(caller, {
+        name: home.name,
+        locationName: home.locationName,
+        locationGpsCoordinates: { latitude: home.latitude, longitude: home.longitude },
+      }));
+    const password = (await devices.find(home.uid))
+      ? await devices.resetSecret(home.uid)
+      : (await devices.provision({ uid: home.uid, serialNumber: home.serial })).password;
+    let station = await stationStore.findByUid(home.uid);
+    if (!station) {
+      const response = await app.inject({
+        method: 'POST',
+        url: `/v1/installations/${installation.installationId}/charging-stations`,
+        headers: {
+          'ocp-apim-subscription-key': keys.primaryKey,
+          authorization: `Bearer ${access_token}`,
+        },
+        payload: { uid: home.uid, timezone: 'Romance Standard Time', country: 'fr-fr' },
+      });
+      if (response.statusCode !== 201) throw new Error(`demo association failed: ${response.body}`);
+      station = await stationStore.findByUid(home.uid);
+    }
+    if (!station) throw new Error('demo station missing');
+    await stationStore.update(station.id, { authorize_tic: 1 });
+    firstStationPath ||= `/v1/installations/${installation.installationId}/charging-stations/${station.id}`;
+
+    const linkyOptions: LinkyOptions = {
+      subscription: home.subscription,
+      mode: home.mode,
+      intensitySubscribedA: 45,
+    };
+    const virtual = new VirtualStation({
+      url: `ws://127.0.0.1:${config.port}`,
+      uid: home.uid,
+      password,
+      clock,
+      linky: new VirtualLinky(linkyOptions),
+      linkyOptions,
+      chargeMode: home.chargeMode,
+      houseLoadVa: 900,
+    });
+    simulation.add(virtual);
+  }
+  await simulation.start();
+  for (const station of simulation.list())
+    station.plug(new VirtualCar({ stateOfCharge: 0.25 }), 'm3');
+  return {
+    simulation,
+    apiKey: keys.primaryKey,
+    accessToken: access_token,
+    stationPath: firstStationPath,
+  };
+}
