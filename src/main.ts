@@ -32,6 +32,8 @@ Commands:
   devices provision --serial S [--uid U] [--password P] [--mac M]
                                           Add a charging station to the device registry; prints
                                           its uid and password (generated when not given)
+  devices provision --count N --prefix P  Add N stations (uids and serials P000001…); prints
+                                          a CSV of uid,password for witty sim --devices
   devices list                            The device registry
   sim --url URL (--station UID:PASSWORD … | --devices FILE.csv) [--speed 60]
       [--subscription BASE|HCHP|TEMPO|EJP|STANDARD] [--charge-mode M] [--start ISO]
@@ -79,6 +81,8 @@ const OPTION_SPEC = {
   start: { type: 'string' },
   plug: { type: 'boolean' },
   'control-port': { type: 'string' },
+  count: { type: 'string' },
+  prefix: { type: 'string' },
   serial: { type: 'string' },
   mac: { type: 'string' },
   out: { type: 'string' },
@@ -360,7 +364,18 @@ async function operatorCommand(command: string, config: Config, options: Options
   // Validate arguments before touching the database.
   const needsEmail = ['users create', 'apikeys create', 'token'].includes(command);
   const email = needsEmail ? required(options, 'email') : '';
-  if (command === 'devices provision') required(options, 'serial');
+  if (command === 'devices provision') {
+    if (options.count === undefined) required(options, 'serial');
+    else {
+      const count = Number(options.count);
+      if (!Number.isInteger(count) || count < 1 || count > 100_000) {
+        throw new UsageError('--count must be a whole number from 1 to 100000');
+      }
+      if (!/^[A-Za-z0-9]{1,16}$/.test(String(options.prefix ?? ''))) {
+        throw new UsageError('--prefix must be 1 to 16 letters or digits');
+      }
+    }
+  }
   if (command === 'users create') {
     required(options, 'password');
     const role = required(options, 'role');
@@ -412,6 +427,17 @@ async function operatorCommand(command: string, config: Config, options: Options
         return 0;
       }
       case 'devices provision':
+        if (options.count !== undefined) {
+          // Many stations at once, for load tests: a CSV that witty sim --devices reads.
+          const prefix = String(options.prefix);
+          process.stdout.write('uid,password\n');
+          for (let i = 1; i <= Number(options.count); i++) {
+            const name = `${prefix}${String(i).padStart(6, '0')}`;
+            const device = await platform.devices.provision({ uid: name, serialNumber: name });
+            process.stdout.write(`${device.uid},${device.password}\n`);
+          }
+          return 0;
+        }
         print(
           await platform.devices.provision({
             serialNumber: required(options, 'serial'),

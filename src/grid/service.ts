@@ -246,7 +246,8 @@ export class GridService {
       return {
         id,
         installationParentId: Number(station.installation_id),
-        friendlyName: latest?.friendly_name ?? null,
+        // A name belongs to the tariff: the latest one given stands until another is.
+        friendlyName: own.find((row) => row.friendly_name !== null)?.friendly_name ?? null,
         currency: (latest?.currency ?? 'eur') as Tariff['currency'],
         isDefault: own.length === 0,
         values:

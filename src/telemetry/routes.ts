@@ -43,16 +43,23 @@ const LIST_SPAN_DAYS = 366;
 function rangeOf(body: { startDate: string; endDate: string; step?: string }) {
   const start = new Date(body.startDate);
   const end = new Date(body.endDate);
-  const problem = body.step
-    ? checkRange(start, end, body.step as Parameters<typeof checkRange>[2])
-    : end <= start
-      ? { field: 'endDate' as const, message: 'endDate must be after startDate' }
-      : end.getTime() - start.getTime() > LIST_SPAN_DAYS * 86_400_000
-        ? {
-            field: 'endDate' as const,
-            message: `a list covers at most ${LIST_SPAN_DAYS} days; narrow the period`,
-          }
-        : undefined;
+  const invalid = Number.isNaN(start.getTime())
+    ? { field: 'startDate' as const, message: 'startDate is not a valid date' }
+    : Number.isNaN(end.getTime())
+      ? { field: 'endDate' as const, message: 'endDate is not a valid date' }
+      : undefined;
+  const problem =
+    invalid ??
+    (body.step
+      ? checkRange(start, end, body.step as Parameters<typeof checkRange>[2])
+      : end <= start
+        ? { field: 'endDate' as const, message: 'endDate must be after startDate' }
+        : end.getTime() - start.getTime() > LIST_SPAN_DAYS * 86_400_000
+          ? {
+              field: 'endDate' as const,
+              message: `a list covers at most ${LIST_SPAN_DAYS} days; narrow the period`,
+            }
+          : undefined);
   if (problem) {
     throw new ApiError('VALIDATION_FAILED', problem.message, {
       errors: [{ field: problem.field, in: 'body', message: problem.message }],

@@ -452,7 +452,8 @@ export class TelemetryService {
   async repriceSince(station: StationRow, since: Date): Promise<void> {
     const zone = this.zoneOf(station);
     const dayStart = bucketStart(since, 'day', zone).toISOString();
-    const now = new Date(this.deps.clock.now().getTime() + 366 * 24 * HOUR).toISOString();
+    // Every sample from that day on, whatever its date: the deletion below has no end either.
+    const end = '9999-12-31T23:59:59.999Z';
     const history = await this.priceHistory(station.installation_id);
     const meter = await this.deps.grid.findByStation(station.id);
     for (const deviceId of [station.id, ...(meter ? [meter.id] : [])]) {
@@ -460,7 +461,7 @@ export class TelemetryService {
         deviceId,
         'EnergyConsumption',
         dayStart,
-        now,
+        end,
       );
       const costs = energy.map((sample) => {
         const tariff = isTariffId(sample.tariff) ? sample.tariff : 'th';
