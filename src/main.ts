@@ -40,8 +40,12 @@ Commands:
       [--plug] [--control-port 8081]
                                           Run virtual Witty stations, Linky meters and cars
                                           against a platform, with a control API
-  demo [--speed 120] [--control-port PORT+1]
-                                          Run the platform with three demo homes live
+  sim backfill --station UID [--days 90] [--subscription S] [--charge-mode M]
+                                          Feed the history a virtual station, Linky meter and car
+                                          would have produced, through the platform's ingest
+  demo [--speed 120] [--days 90] [--control-port PORT+1]
+                                          Run the platform with three demo homes live, with
+                                          their history on the first run
   openapi [--out FILE | --check FILE]     Print, write or check the OpenAPI document
 
 Settings come from the environment (WITTY_DATA_DIR, DATABASE_URL, PUBLIC_URL, …; see README).`;
@@ -82,6 +86,7 @@ const OPTION_SPEC = {
   plug: { type: 'boolean' },
   'control-port': { type: 'string' },
   count: { type: 'string' },
+  days: { type: 'string' },
   prefix: { type: 'string' },
   serial: { type: 'string' },
   mac: { type: 'string' },
@@ -112,6 +117,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (command === 'openapi') return await openapi(values);
     if (command === 'sim') return await sim(values);
+    if (command === 'sim backfill') return await simBackfill(loadConfig(process.env), values);
     const config = loadConfig(process.env);
     switch (command) {
       case 'serve':
@@ -158,6 +164,13 @@ function speedOf(options: Options, fallback: number): number {
   return speed;
 }
 
+function daysOf(options: Options, fallback: number): number {
+  const days = options.days === undefined ? fallback : Number(options.days);
+  if (!Number.isInteger(days) || days < 0 || days > 730)
+    throw new UsageError('--days must be a whole number from 0 to 730');
+  return days;
+}
+
 function portOf(value: unknown, fallback: number): number {
   const port = value === undefined ? fallback : Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
@@ -168,10 +181,15 @@ function portOf(value: unknown, fallback: number): number {
 async function demo(config: Config, options: Options): Promise<number> {
   const speed = speedOf(options, 120);
   const controlPort = portOf(options['control-port'], config.port + 1);
+  const days = daysOf(options, 90);
   return serve(config, async (app) => {
     const { startDemo, DEMO_OWNER } = await import('./sim/demo.js');
     const { controlServer } = await import('./sim/simulation.js');
-    const demo = await startDemo(app, config, { speed });
+    const demo = await startDemo(app, config, {
+      speed,
+      historyDays: days,
+      progress: (message) => process.stdout.write(`${message}\n`),
+    });
     const control = await controlServer(demo.simulation);
     await control.listen({ port: controlPort, host: config.host });
     const controlUrl = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${controlPort}`;
@@ -192,6 +210,47 @@ async function demo(config: Config, options: Options): Promise<number> {
       await control.close();
     };
   });
+}
+
+async function simBackfill(config: Config, options: Options): Promise<number> {
+  const uids = (options.station as string[] | undefined) ?? [];
+  if (uids.length === 0)
+    throw new UsageError(
+      'give at least one --station UID (associated, with TIC consent for grid data)',
+    );
+  const days = daysOf(options, 90);
+  const subscription = (options.subscription ?? 'HCHP') as Subscription;
+  if (!['BASE', 'HCHP', 'TEMPO', 'EJP', 'STANDARD'].includes(subscription)) {
+    throw new UsageError('--subscription must be BASE, HCHP, TEMPO, EJP or STANDARD');
+  }
+  const chargeMode = (options['charge-mode'] ?? 'immediate') as ChargeMode;
+  if (!['immediate', 'deferred', 'deferredExclusive'].includes(chargeMode)) {
+    throw new UsageError('--charge-mode must be immediate, deferred or deferredExclusive');
+  }
+  const platform = await buildPlatform(config);
+  try {
+    const { backfill } = await import('./sim/backfill.js');
+    const results = [];
+    for (const entry of uids) {
+      const uid = entry.split(':')[0] ?? entry;
+      if (!(await platform.stationStore.findByUid(uid)))
+        throw new DeviceError(`station ${uid} is not associated with an installation`);
+      results.push({
+        uid,
+        ...(await backfill(platform.deviceState, {
+          uid,
+          days,
+          end: new Date(),
+          subscription,
+          chargeMode,
+        })),
+      });
+    }
+    print(results);
+    return 0;
+  } finally {
+    await platform.store.close();
+  }
 }
 
 async function sim(options: Options): Promise<number> {

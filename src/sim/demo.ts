@@ -3,6 +3,7 @@ import type { Platform } from '../app.js';
 import type { Config } from '../config.js';
 import type { Subscription } from '../domain/tariffs.js';
 import { issueOperatorAccessToken, type Caller } from '../identity/index.js';
+import { backfill } from './backfill.js';
 import { VirtualCar } from './car.js';
 import { SimClock } from './clock.js';
 import { VirtualLinky, type LinkyOptions } from './linky.js';
@@ -66,7 +67,11 @@ const HOMES: DemoHome[] = [
  * subscription, three homes (HCHP, TEMPO, STANDARD) with TIC consent and a station each, then
  * runs their virtual stations, Linky meters and cars live, plugged in from the start.
  */
-export async function startDemo(app: FastifyInstance, config: Config, options: { speed: number }) {
+export async function startDemo(
+  app: FastifyInstance,
+  config: Config,
+  options: { speed: number; historyDays: number; progress: (message: string) => void },
+) {
   const platform: Platform = app.platform;
   const { identity, devices, installations, stationStore } = platform;
   const owner =
@@ -125,10 +130,34 @@ export async function startDemo(app: FastifyInstance, config: Config, options: {
     await stationStore.update(station.id, { authorize_tic: 1 });
     firstStationPath ||= `/v1/installations/${installation.installationId}/charging-stations/${station.id}`;
 
+    // History on the first run only: the platform's own ingest of what the devices would have sent.
+    const history = await platform.telemetry.logs(station.id, new Date(0), new Date(), [
+      'SessionStart',
+    ]);
+    if (history.length === 0 && options.historyDays > 0) {
+      options.progress(
+        `Backfilling ${options.historyDays} days of history for ${home.name} (first run only)…`,
+      );
+      const result = await backfill(platform.deviceState, {
+        uid: home.uid,
+        days: options.historyDays,
+        end: new Date(),
+        subscription: home.subscription,
+        chargeMode: home.chargeMode,
+      });
+      options.progress(`  ${result.sessions} sessions, ${result.readings} readings`);
+    }
+
+    // The live devices carry on from where the history (or a previous run) left their indexes.
+    const meter = await platform.gridStore.findByStation(station.id);
+    const device = await platform.deviceStore.find(home.uid);
     const linkyOptions: LinkyOptions = {
       subscription: home.subscription,
       mode: home.mode,
       intensitySubscribedA: 45,
+      ...(meter?.indexes
+        ? { startIndexesWh: JSON.parse(meter.indexes) as LinkyOptions['startIndexesWh'] }
+        : {}),
     };
     const virtual = new VirtualStation({
       url: `ws://127.0.0.1:${config.port}`,
@@ -139,6 +168,7 @@ export async function startDemo(app: FastifyInstance, config: Config, options: {
       linkyOptions,
       chargeMode: home.chargeMode,
       houseLoadVa: 900,
+      ...(device?.last_register_wh != null ? { registerWh: device.last_register_wh } : {}),
     });
     simulation.add(virtual);
   }

@@ -27,6 +27,8 @@ export interface VirtualStationOptions {
   chargeMode?: ChargeMode;
   /** House consumption besides the car, VA. */
   houseLoadVa?: number;
+  /** Energy register to start from, Wh (e.g. where a backfilled history ended). */
+  registerWh?: number;
   log?: (message: string) => void;
 }
 
@@ -65,6 +67,7 @@ export class VirtualStation {
     this.uid = options.uid;
     this.car = options.car;
     this.houseLoadVa = options.houseLoadVa ?? 800;
+    if (options.registerWh !== undefined) this.registerWh = options.registerWh;
     this.lastTick = options.clock.now();
     this.configuration.set('WittyChargeMode', options.chargeMode ?? 'immediate');
     this.configuration.set('WittyLedPower', '100');

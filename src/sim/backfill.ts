@@ -1,0 +1,186 @@
+import { decideCharge, type ChargeMode } from '../domain/charge-mode.js';
+import { tariffTypeOf, type Subscription } from '../domain/tariffs.js';
+import type { DeviceStateService } from '../stations/device-state.js';
+import { VirtualCar } from './car.js';
+import { VirtualLinky, type LinkyOptions } from './linky.js';
+
+const STEP_MS = 600_000;
+
+export interface BackfillOptions {
+  uid: string;
+  days: number;
+  /** The history ends here (usually now). */
+  end: Date;
+  subscription: Subscription;
+  chargeMode: ChargeMode;
+  intensitySubscribedA?: number;
+  zone?: string;
+}
+
+/** Hour of the day in the zone (0–23), for the household's habits. */
+function localHour(instant: Date, zone: string): number {
+  return Number(
+    new Intl.DateTimeFormat('en-GB', { hour: 'numeric', hourCycle: 'h23', timeZone: zone }).format(
+      instant,
+    ),
+  );
+}
+
+function localWeekday(instant: Date, zone: string): number {
+  const day = new Intl.DateTimeFormat('en-GB', { weekday: 'short', timeZone: zone }).format(
+    instant,
+  );
+  return ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].indexOf(day);
+}
+
+/** House consumption besides the car, VA: a night base, a morning and an evening peak. */
+function houseLoad(hour: number): number {
+  if (hour >= 18 && hour < 22) return 2500;
+  if (hour >= 7 && hour < 9) return 1500;
+  return 400;
+}
+
+/** Whether the car is at home, plugged: weekday evenings to mornings, Saturday midday. */
+function carPlugged(hour: number, weekday: number): boolean {
+  if (weekday <= 4) return hour >= 19 || hour < 7;
+  if (weekday === 5) return hour >= 10 && hour < 16;
+  return false;
+}
+
+/**
+ * The history a Witty station, its Linky meter and a car would have produced over past days,
+ * fed through the same ingest as live stations (sessions, meter values, TIC frames, statuses),
+ * so that statistics, costs and logs come out of the platform's own rules.
+ */
+export async function backfill(
+  state: DeviceStateService,
+  options: BackfillOptions,
+): Promise<{ readings: number; sessions: number }> {
+  const zone = options.zone ?? 'Europe/Paris';
+  const linkyOptions: LinkyOptions = {
+    subscription: options.subscription,
+    mode: options.subscription === 'STANDARD' ? 'standard' : 'historic',
+    intensitySubscribedA: options.intensitySubscribedA ?? 45,
+    zone,
+  };
+  const linky = new VirtualLinky(linkyOptions);
+  const { uid } = options;
+  let register = 100_000;
+  let car: VirtualCar | undefined;
+  let transactionId: number | undefined;
+  let readings = 0;
+  let sessions = 0;
+  let day = 0;
+  const start = Math.floor((options.end.getTime() - options.days * 86_400_000) / STEP_MS) * STEP_MS;
+
+  for (let t = start; t < options.end.getTime(); t += STEP_MS) {
+    const now = new Date(t);
+    const timestamp = now.toISOString();
+    const hour = localHour(now, zone);
+    const plugged = carPlugged(hour, localWeekday(now, zone));
+    if (plugged && !car) {
+      // Each arrival with a different state of charge, the same for the same day.
+      day += 1;
+      car = new VirtualCar({ batteryKwh: 60, stateOfCharge: 0.3 + ((day * 37) % 40) / 100 });
+      await state.status(uid, {
+        connectorId: 1,
+        status: 'Preparing',
+        errorCode: 'NoError',
+        timestamp,
+      });
+    }
+    if (!plugged && car) {
+      if (transactionId !== undefined) {
+        await state.stopTransaction(uid, {
+          transactionId,
+          meterStop: register,
+          timestamp,
+          reason: 'EVDisconnected',
+        });
+        transactionId = undefined;
+      }
+      car = undefined;
+      await state.status(uid, {
+        connectorId: 1,
+        status: 'Available',
+        errorCode: 'NoError',
+        timestamp,
+      });
+    }
+
+    const action = decideCharge({
+      mode: options.chargeMode,
+      plugged: car !== undefined,
+      tariffType: tariffTypeOf(linky.tariffAt(now), { tariff1: 'hc' }),
+      charging: transactionId !== undefined,
+      manualStart: false,
+      carFull: car?.full ?? true,
+    });
+    if (action === 'start' && car && transactionId === undefined) {
+      transactionId = await state.startTransaction(uid, {
+        connectorId: 1,
+        idTag: 'WITTY-LOCAL',
+        meterStart: register,
+        timestamp,
+      });
+      sessions += 1;
+      await state.status(uid, {
+        connectorId: 1,
+        status: 'Charging',
+        errorCode: 'NoError',
+        timestamp,
+      });
+    } else if (action === 'stop' && transactionId !== undefined && !car?.full) {
+      await state.stopTransaction(uid, {
+        transactionId,
+        meterStop: register,
+        timestamp,
+        reason: 'Other',
+      });
+      transactionId = undefined;
+      await state.status(uid, {
+        connectorId: 1,
+        status: 'Preparing',
+        errorCode: 'NoError',
+        timestamp,
+      });
+    }
+
+    const house = houseLoad(hour);
+    let carWh = 0;
+    if (car && transactionId !== undefined && !car.full) {
+      const offeredKw = Math.min(
+        7.4,
+        ((linkyOptions.intensitySubscribedA ?? 45) * 230 - house) / 1000,
+      );
+      carWh = car.charge('m3', offeredKw, STEP_MS / 1000);
+      register += carWh;
+    }
+    const end = new Date(t + STEP_MS);
+    linky.consume(now, (house * STEP_MS) / 3_600_000 + carWh);
+    linky.setLoad(house + (carWh * 3_600_000) / STEP_MS);
+    // MeterValues every 10 minutes while a car is plugged, hourly otherwise; the TIC each 10 minutes.
+    if (car || end.getUTCMinutes() === 0) {
+      await state.meterValues(uid, [
+        {
+          connectorId: 1,
+          ...(transactionId !== undefined ? { transactionId } : {}),
+          timestamp: end.toISOString(),
+          energyWh: register,
+          powerW: (carWh * 3_600_000) / STEP_MS,
+        },
+      ]);
+    }
+    await state.tic(uid, linky.labels(end), end.toISOString());
+    readings += 1;
+  }
+  if (transactionId !== undefined) {
+    await state.stopTransaction(uid, {
+      transactionId,
+      meterStop: register,
+      timestamp: options.end.toISOString(),
+      reason: 'Local',
+    });
+  }
+  return { readings, sessions };
+}
