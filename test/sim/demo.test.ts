@@ -17,7 +17,7 @@ afterAll(() => {
 it('npm run demo prints a curl command that returns a demo station with live values', async () => {
   const port = await freePort();
   const controlPort = await freePort();
-  const env = {
+  const env: NodeJS.ProcessEnv = {
     ...process.env,
     WITTY_DATA_DIR: dataDir,
     PORT: String(port),
