@@ -2,6 +2,7 @@ import { decideCharge, type ChargeMode } from '../domain/charge-mode.js';
 import { tariffTypeOf, type Subscription } from '../domain/tariffs.js';
 import type { DeviceStateService } from '../stations/device-state.js';
 import { VirtualCar } from './car.js';
+import { carAtHome, houseLoad, localHour, localWeekday } from './household.js';
 import { VirtualLinky, type LinkyOptions } from './linky.js';
 
 const STEP_MS = 600_000;
@@ -15,36 +16,6 @@ export interface BackfillOptions {
   chargeMode: ChargeMode;
   intensitySubscribedA?: number;
   zone?: string;
-}
-
-/** Hour of the day in the zone (0–23), for the household's habits. */
-function localHour(instant: Date, zone: string): number {
-  return Number(
-    new Intl.DateTimeFormat('en-GB', { hour: 'numeric', hourCycle: 'h23', timeZone: zone }).format(
-      instant,
-    ),
-  );
-}
-
-function localWeekday(instant: Date, zone: string): number {
-  const day = new Intl.DateTimeFormat('en-GB', { weekday: 'short', timeZone: zone }).format(
-    instant,
-  );
-  return ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].indexOf(day);
-}
-
-/** House consumption besides the car, VA: a night base, a morning and an evening peak. */
-function houseLoad(hour: number): number {
-  if (hour >= 18 && hour < 22) return 2500;
-  if (hour >= 7 && hour < 9) return 1500;
-  return 400;
-}
-
-/** Whether the car is at home, plugged: weekday evenings to mornings, Saturday midday. */
-function carPlugged(hour: number, weekday: number): boolean {
-  if (weekday <= 4) return hour >= 19 || hour < 7;
-  if (weekday === 5) return hour >= 10 && hour < 16;
-  return false;
 }
 
 /**
@@ -77,7 +48,7 @@ export async function backfill(
     const now = new Date(t);
     const timestamp = now.toISOString();
     const hour = localHour(now, zone);
-    const plugged = carPlugged(hour, localWeekday(now, zone));
+    const plugged = carAtHome(hour, localWeekday(now, zone));
     if (plugged && !car) {
       // Each arrival with a different state of charge, the same for the same day.
       day += 1;

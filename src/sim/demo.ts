@@ -167,7 +167,6 @@ export async function startDemo(
       linky: new VirtualLinky(linkyOptions),
       linkyOptions,
       chargeMode: home.chargeMode,
-      houseLoadVa: 900,
       ...(device?.last_register_wh != null ? { registerWh: device.last_register_wh } : {}),
     });
     simulation.add(virtual);

@@ -3,6 +3,7 @@ import { decideCharge, type ChargeMode } from '../domain/charge-mode.js';
 import { tariffTypeOf, type StandardTariffClasses } from '../domain/tariffs.js';
 import type { VirtualCar } from './car.js';
 import type { SimClock } from './clock.js';
+import { houseLoad, localHour } from './household.js';
 import { currentTariff, type LinkyOptions, type VirtualLinky } from './linky.js';
 
 const { RPCClient } = ocppRpc;
@@ -25,7 +26,7 @@ export interface VirtualStationOptions {
   linkyOptions: LinkyOptions;
   car?: VirtualCar;
   chargeMode?: ChargeMode;
-  /** House consumption besides the car, VA. */
+  /** House consumption besides the car, VA; the household's daily profile when absent. */
   houseLoadVa?: number;
   /** Energy register to start from, Wh (e.g. where a backfilled history ended). */
   registerWh?: number;
@@ -59,14 +60,15 @@ export class VirtualStation {
   private sheddings = 0;
   private chargingKw = 0;
   private keyLocked = false;
-  private houseLoadVa: number;
+  /** Set through the control API; the daily profile applies while undefined. */
+  private houseLoadOverride: number | undefined;
   private booted = false;
   private busy = false;
 
   constructor(private readonly options: VirtualStationOptions) {
     this.uid = options.uid;
     this.car = options.car;
-    this.houseLoadVa = options.houseLoadVa ?? 800;
+    this.houseLoadOverride = options.houseLoadVa;
     if (options.registerWh !== undefined) this.registerWh = options.registerWh;
     this.lastTick = options.clock.now();
     this.configuration.set('WittyChargeMode', options.chargeMode ?? 'immediate');
@@ -264,7 +266,15 @@ export class VirtualStation {
   }
 
   setHouseLoad(va: number): void {
-    this.houseLoadVa = va;
+    this.houseLoadOverride = va;
+  }
+
+  /** The house consumption now: the set value, or the household's profile at the local hour. */
+  private get houseLoadVa(): number {
+    return (
+      this.houseLoadOverride ??
+      houseLoad(localHour(this.lastTick, this.options.linkyOptions.zone ?? 'Europe/Paris'))
+    );
   }
 
   /** The station's state, for the control API. */
