@@ -1,12 +1,7 @@
 import { Type, type Static } from 'typebox';
+import { Enum, Nullable } from '../http/schemas.js';
 import { TARIFF_IDS } from '../domain/tariffs.js';
 
-const Enum = <const T extends readonly string[]>(values: T, description?: string) =>
-  Type.Unsafe<T[number]>({ type: 'string', enum: values, ...(description ? { description } : {}) });
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(
-  schema: T,
-  description?: string,
-) => Type.Union([schema, Type.Null()], description ? { description } : {});
 
 export const GridMeterSchema = Type.Object(
   {

@@ -26,3 +26,11 @@ export const SHARED_SCHEMAS: TSchema[] = [ProblemSchema];
 export function described<T extends TSchema>(schema: T, description: string): T {
   return { ...schema, description };
 }
+
+/** A string enum, typed as its values (JSON Schema `enum`, as OpenAPI shows it best). */
+export const Enum = <const T extends readonly string[]>(values: T, description?: string) =>
+  Type.Unsafe<T[number]>({ type: 'string', enum: values, ...(description ? { description } : {}) });
+
+/** A schema or null. */
+export const Nullable = <T extends TSchema>(schema: T, description?: string) =>
+  Type.Union([schema, Type.Null()], description ? { description } : {});

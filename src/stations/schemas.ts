@@ -1,11 +1,6 @@
 import { Type, type Static } from 'typebox';
+import { Enum, Nullable } from '../http/schemas.js';
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(
-  schema: T,
-  description?: string,
-) => Type.Union([schema, Type.Null()], description ? { description } : {});
-const Enum = <const T extends readonly string[]>(values: T, description?: string) =>
-  Type.Unsafe<T[number]>({ type: 'string', enum: values, ...(description ? { description } : {}) });
 
 export const TIMEZONES = [
   'GMT Standard Time',

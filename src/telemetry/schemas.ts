@@ -1,9 +1,8 @@
 import { Type, type Static } from 'typebox';
+import { Enum } from '../http/schemas.js';
 import { OPERATORS } from '../domain/aggregation.js';
 import { STEPS } from '../domain/time-buckets.js';
 
-const Enum = <const T extends readonly string[]>(values: T, description?: string) =>
-  Type.Unsafe<T[number]>({ type: 'string', enum: values, ...(description ? { description } : {}) });
 
 const UtcDate = (description: string) => Type.String({ format: 'date-time', description });
 

@@ -1,16 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createTestApp, describeEachDialect, type TestApp } from '../helpers/test-app.js';
+import { settled } from '../helpers/builders.js';
 import { TestStation } from '../helpers/station.js';
-
-async function settled(t: TestApp, token: string, location: string) {
-  for (let i = 0; i < 150; i++) {
-    const command = (await t.api('GET', location, { token })).json();
-    if (command.status !== 'pending') return command;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`command ${location} still pending`);
-}
 
 /** Opens a raw WebSocket and resolves with the HTTP status of a refused handshake, or 101. */
 function handshakeStatus(url: string, protocols: string[], auth?: string): Promise<number> {

@@ -1,19 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, describeEachDialect, type TestApp } from '../helpers/test-app.js';
+import { settled } from '../helpers/builders.js';
 import { TestStation } from '../helpers/station.js';
 
 const UID = 'Fbo5WTTsSeeLQ8YYoLzNwN';
-
-/** Polls a command until the station's answer is recorded. */
-async function settled(t: TestApp, token: string, location: string) {
-  for (let i = 0; i < 100; i++) {
-    const response = await t.api('GET', location, { token });
-    const command = response.json();
-    if (command.status !== 'pending') return command;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`command ${location} still pending`);
-}
 
 describeEachDialect('a Witty station, from association to a remote-started session', (dialect) => {
   let t: TestApp;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { backfill } from '../../src/sim/backfill.js';
+import { aHome } from '../helpers/builders.js';
 import { createTestApp, describeEachDialect, type TestApp } from '../helpers/test-app.js';
 
 describeEachDialect('history backfill through the ingest', (dialect) => {
@@ -13,28 +14,9 @@ describeEachDialect('history backfill through the ingest', (dialect) => {
   beforeAll(async () => {
     t = await createTestApp(dialect);
     ({ token } = await t.user('owner'));
-    const installationId = (
-      await t.api('POST', '/v1/installations', {
-        token,
-        body: {
-          name: 'Maison',
-          locationName: 'Paris',
-          locationGpsCoordinates: { latitude: 48.85, longitude: 2.35 },
-        },
-      })
-    ).json().installationId;
-    const device = await t.app.platform.devices.provision({ serialNumber: 'BACKFILL-1' });
-    const station = (
-      await t.api('POST', `/v1/installations/${installationId}/charging-stations`, {
-        token,
-        body: { uid: device.uid, timezone: 'Romance Standard Time', country: 'fr-fr' },
-      })
-    ).json();
-    stationPath = `/v1/installations/${installationId}/charging-stations/${station.id}`;
-    const [meter] = (
-      await t.api('GET', `/v1/installations/${installationId}/grid-meters`, { token })
-    ).json();
-    meterPath = `/v1/installations/${installationId}/grid-meters/${meter.id}`;
+    const home = await aHome(t, token, { serialNumber: 'BACKFILL-1' });
+    ({ stationPath, meterPath } = home);
+    const { device } = home;
     await t.api('POST', `${meterPath}/operators/authorize-tic`, {
       token,
       body: { authorizeTIC: true },

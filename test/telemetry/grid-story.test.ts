@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, describeEachDialect, type TestApp } from '../helpers/test-app.js';
+import { aHome } from '../helpers/builders.js';
 import { TestStation } from '../helpers/station.js';
 
 const T0 = '2026-03-10T21:00:00.000Z'; // 22:00 in Paris
@@ -32,33 +33,15 @@ describeEachDialect('grid meter: consent, TIC, measures, logs and tariffs', (dia
   beforeAll(async () => {
     t = await createTestApp(dialect, {}, { listen: true });
     ({ token } = await t.user('owner'));
-    installationId = (
-      await t.api('POST', '/v1/installations', {
-        token,
-        body: {
-          name: 'Maison',
-          locationName: 'Paris',
-          locationGpsCoordinates: { latitude: 48.85, longitude: 2.35 },
-        },
-      })
-    ).json().installationId;
-    const device = await t.app.platform.devices.provision({ serialNumber: 'GRID-1' });
-    const associated = await t.api(
-      'POST',
-      `/v1/installations/${installationId}/charging-stations`,
-      {
-        token,
-        body: { uid: device.uid, timezone: 'Romance Standard Time', country: 'fr-fr' },
-      },
-    );
-    stationPath = `/v1/installations/${installationId}/charging-stations/${associated.json().id}`;
+    const home = await aHome(t, token, { serialNumber: 'GRID-1' });
+    installationId = home.installationId;
+    stationPath = home.stationPath;
+    meter = home.meterPath;
+    const { device } = home;
     station = new TestStation({ url: t.wsUrl, uid: device.uid, password: device.password });
     station.configuration.set('WittyAuthorizeTic', 'false');
     await station.connect();
     await station.boot();
-    const meters = await t.api('GET', `/v1/installations/${installationId}/grid-meters`, { token });
-    expect(meters.statusCode).toBe(200);
-    meter = `/v1/installations/${installationId}/grid-meters/${meters.json()[0].id}`;
   });
   afterAll(async () => {
     await station.close();

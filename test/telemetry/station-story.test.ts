@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestApp, describeEachDialect, type TestApp } from '../helpers/test-app.js';
+import { aHome } from '../helpers/builders.js';
 import { TestStation } from '../helpers/station.js';
 
 const T0 = '2026-06-01T08:00:00.000Z'; // 10:00 in Paris (summer time)
@@ -15,26 +16,9 @@ describeEachDialect('station measures and logs from a session', (dialect) => {
   beforeAll(async () => {
     t = await createTestApp(dialect, {}, { listen: true });
     ({ token } = await t.user('owner'));
-    const installationId = (
-      await t.api('POST', '/v1/installations', {
-        token,
-        body: {
-          name: 'Maison',
-          locationName: 'Paris',
-          locationGpsCoordinates: { latitude: 48.85, longitude: 2.35 },
-        },
-      })
-    ).json().installationId;
-    const device = await t.app.platform.devices.provision({ serialNumber: 'LOGS-1' });
-    const associated = await t.api(
-      'POST',
-      `/v1/installations/${installationId}/charging-stations`,
-      {
-        token,
-        body: { uid: device.uid, timezone: 'Romance Standard Time', country: 'fr-fr' },
-      },
-    );
-    base = `/v1/installations/${installationId}/charging-stations/${associated.json().id}`;
+    const home = await aHome(t, token, { serialNumber: 'LOGS-1' });
+    base = home.stationPath;
+    const { device } = home;
     station = new TestStation({ url: t.wsUrl, uid: device.uid, password: device.password });
     await station.connect();
     await station.boot();
