@@ -145,18 +145,7 @@ export class StationService {
         `No Witty charging station has the uid ${uid}; check the packaging.`,
       );
     }
-    if (await this.deps.stations.findByUid(uid)) {
-      throw new ApiError(
-        'DEVICE_ALREADY_ASSOCIATED',
-        `The charging station ${uid} is already associated with an installation.`,
-      );
-    }
-    if ((await this.deps.stations.listForInstallation(installationId)).length > 0) {
-      throw new ApiError(
-        'INSTALLATION_HAS_STATION',
-        `Installation ${installationId} already has its charging station.`,
-      );
-    }
+    await this.ensureFree(uid, installationId);
     const station: StationRow = {
       id: randomUUID(),
       uid,
@@ -176,21 +165,26 @@ export class StationService {
       );
     } catch (error) {
       // Two associations racing: the unique constraints decide, the loser gets the same 409.
-      if (await this.deps.stations.findByUid(uid)) {
-        throw new ApiError(
-          'DEVICE_ALREADY_ASSOCIATED',
-          `The charging station ${uid} is already associated with an installation.`,
-        );
-      }
-      if ((await this.deps.stations.listForInstallation(installationId)).length > 0) {
-        throw new ApiError(
-          'INSTALLATION_HAS_STATION',
-          `Installation ${installationId} already has its charging station.`,
-        );
-      }
+      await this.ensureFree(uid, installationId);
       throw error;
     }
     return toChargingStation(await this.facts(station), this.deps.clock.now());
+  }
+
+  /** 409 when the device is associated already, or the installation has its station. */
+  private async ensureFree(uid: string, installationId: number): Promise<void> {
+    if (await this.deps.stations.findByUid(uid)) {
+      throw new ApiError(
+        'DEVICE_ALREADY_ASSOCIATED',
+        `The charging station ${uid} is already associated with an installation.`,
+      );
+    }
+    if ((await this.deps.stations.listForInstallation(installationId)).length > 0) {
+      throw new ApiError(
+        'INSTALLATION_HAS_STATION',
+        `Installation ${installationId} already has its charging station.`,
+      );
+    }
   }
 
   async dissociate(caller: Caller, installationId: number, stationId: string): Promise<void> {
