@@ -205,9 +205,15 @@ export async function buildApp(
   });
   // This process holds no station connection yet; commands left pending by a stopped one can no
   // longer complete.
-  await platform.deviceStore.disconnectAll();
-  const startedAt = platform.clock.now().toISOString();
-  await platform.stationStore.expirePendingCommands(startedAt, startedAt);
+  // With the embedded store this process is the only gateway: no station is connected yet.
+  // (On PostgreSQL other nodes may hold connections; their flags stay.)
+  if (platform.store.dialect === 'sqlite') await platform.deviceStore.disconnectAll();
+  // A command pending for longer than the command timeout can no longer complete, on any node.
+  const now = platform.clock.now();
+  await platform.stationStore.expirePendingCommands(
+    new Date(now.getTime() - config.commandTimeoutMs).toISOString(),
+    now.toISOString(),
+  );
   app.server.on('upgrade', (request, socket, head) => {
     if (request.url?.startsWith(`${OCPP_PATH}/`)) gateway.handleUpgrade(request, socket, head);
     else socket.destroy();

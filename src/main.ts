@@ -191,7 +191,14 @@ async function demo(config: Config, options: Options): Promise<number> {
       progress: (message) => process.stdout.write(`${message}\n`),
     });
     const control = await controlServer(demo.simulation);
-    await control.listen({ port: controlPort, host: config.host });
+    try {
+      await control.listen({ port: controlPort, host: config.host });
+    } catch (error) {
+      await demo.simulation.stop();
+      throw new StartError(
+        `the simulator's control port ${controlPort} is not free (${String(error)})`,
+      );
+    }
     const controlUrl = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${controlPort}`;
     process.stdout.write(
       [
@@ -365,7 +372,13 @@ async function serve(
     }
     throw error;
   }
-  const cleanup = afterListen ? await afterListen(app) : undefined;
+  let cleanup: (() => Promise<void>) | undefined;
+  try {
+    cleanup = afterListen ? await afterListen(app) : undefined;
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
   const base = config.publicUrl;
   process.stdout.write(
     [

@@ -130,8 +130,8 @@ export interface DevicesTable {
   tariff_classes: string | null;
   last_cybersecurity_event: number | null;
   last_cybersecurity_at: Timestamp | null;
-  last_register_wh: ColumnType<number | null, number | null | undefined, number | null>;
-  last_register_at: ColumnType<Timestamp | null, Timestamp | null | undefined, Timestamp | null>;
+  /** JSON {connectorId: {wh, at}}: each connector's latest register reading. */
+  registers: ColumnType<string | null, string | null | undefined, string | null>;
   /** The station's clock minus the platform's, from its latest timestamped message. */
   clock_offset_ms: ColumnType<number | null, number | null | undefined, number | null>;
 }

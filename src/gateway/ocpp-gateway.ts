@@ -114,7 +114,8 @@ export class OcppGateway implements StationCommandBus {
 
   /** The HTTP upgrade handler for /ocpp/{uid}. */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
-    void this.server.handleUpgrade(request, socket as never, head);
+    // A malformed URL makes ocpp-rpc reject before its own error handling: refuse the socket.
+    this.server.handleUpgrade(request, socket as never, head).catch(() => socket.destroy());
   }
 
   /** Number of stations connected to this process. */

@@ -2,7 +2,6 @@ import { Type, type Static } from 'typebox';
 import { Enum, Nullable } from '../http/schemas.js';
 import { TARIFF_IDS } from '../domain/tariffs.js';
 
-
 export const GridMeterSchema = Type.Object(
   {
     id: Type.String({ format: 'uuid' }),

@@ -221,6 +221,16 @@ export class GridService {
         { errors },
       );
     }
+    const undated = request.filter((entry) => Number.isNaN(Date.parse(entry.beginDate)));
+    if (undated.length > 0) {
+      throw new ApiError('VALIDATION_FAILED', 'beginDate must be a valid date.', {
+        errors: undated.map((entry) => ({
+          field: 'beginDate',
+          in: 'body',
+          message: `${entry.beginDate} is not a valid date`,
+        })),
+      });
+    }
     const now = this.deps.clock.now().toISOString();
     await this.deps.grid.addPrices(
       request.map((entry) => ({

@@ -62,6 +62,11 @@ const HOMES: DemoHome[] = [
   },
 ];
 
+/** The M3 register a previous run or the history left, Wh. */
+function registerOf(registers: string | null | undefined): number | undefined {
+  return registers ? (JSON.parse(registers) as Record<string, { wh: number }>)['1']?.wh : undefined;
+}
+
 /**
  * Sets up the demo on a running platform, idempotently: an owner, a partner with an approved
  * subscription, three homes (HCHP, TEMPO, STANDARD) with TIC consent and a station each, then
@@ -167,7 +172,9 @@ export async function startDemo(
       linky: new VirtualLinky(linkyOptions),
       linkyOptions,
       chargeMode: home.chargeMode,
-      ...(device?.last_register_wh != null ? { registerWh: device.last_register_wh } : {}),
+      ...(registerOf(device?.registers) !== undefined
+        ? { registerWh: registerOf(device?.registers) }
+        : {}),
     });
     simulation.add(virtual);
   }

@@ -28,7 +28,7 @@ export interface VirtualStationOptions {
   chargeMode?: ChargeMode;
   /** House consumption besides the car, VA; the household's daily profile when absent. */
   houseLoadVa?: number;
-  /** Energy register to start from, Wh (e.g. where a backfilled history ended). */
+  /** M3 energy register to start from, Wh (e.g. where a backfilled history ended). */
   registerWh?: number;
   log?: (message: string) => void;
 }
@@ -50,8 +50,14 @@ export class VirtualStation {
   private socket: Socket | undefined;
   private transactionId: number | undefined;
   private manualStart = false;
+  /** Stopped from the API: the car waits, Finishing, until it is unplugged (profile §6). */
+  private stoppedByUser = false;
   private remoteStartPending = false;
-  private registerWh = Math.floor(Math.random() * 500_000);
+  /** Each socket's energy register, Wh (OCPP: one meter per connector). */
+  private readonly registers: Record<Socket, number> = {
+    m3: Math.floor(Math.random() * 500_000),
+    m2: Math.floor(Math.random() * 100_000),
+  };
   private lastTick: Date;
   private lastReport = 0;
   private lastHeartbeat = 0;
@@ -69,7 +75,7 @@ export class VirtualStation {
     this.uid = options.uid;
     this.car = options.car;
     this.houseLoadOverride = options.houseLoadVa;
-    if (options.registerWh !== undefined) this.registerWh = options.registerWh;
+    if (options.registerWh !== undefined) this.registers.m3 = options.registerWh;
     this.lastTick = options.clock.now();
     this.configuration.set('WittyChargeMode', options.chargeMode ?? 'immediate');
     this.configuration.set('WittyLedPower', '100');
@@ -133,6 +139,7 @@ export class VirtualStation {
         return { status: 'Rejected' };
       }
       this.remoteStartPending = true;
+      this.stoppedByUser = false;
       setImmediate(() => void this.tick());
       return { status: 'Accepted' };
     });
@@ -141,6 +148,7 @@ export class VirtualStation {
       if (this.transactionId === undefined || transactionId !== this.transactionId) {
         return { status: 'Rejected' };
       }
+      this.stoppedByUser = true;
       setImmediate(() => void this.safe(() => this.stopTransaction('Remote')));
       return { status: 'Accepted' };
     });
@@ -187,7 +195,7 @@ export class VirtualStation {
     const socket = connector === 1 ? 'm3' : 'm2';
     if (this.socket !== socket) return 'Available';
     if (this.errorCode !== 0) return 'Faulted';
-    if (this.transactionId === undefined) return 'Preparing';
+    if (this.transactionId === undefined) return this.stoppedByUser ? 'Finishing' : 'Preparing';
     if (this.chargingKw > 0) return 'Charging';
     return this.car?.full ? 'SuspendedEV' : 'SuspendedEVSE';
   }
@@ -219,6 +227,7 @@ export class VirtualStation {
     this.socket = socket;
     this.sheddings = 0;
     this.manualStart = false;
+    this.stoppedByUser = false;
     void this.safe(() => this.sendStatus(CONNECTOR[socket]));
   }
 
@@ -228,6 +237,7 @@ export class VirtualStation {
     void this.safe(async () => {
       if (this.transactionId !== undefined) await this.stopTransaction('EVDisconnected');
       this.socket = undefined;
+      this.stoppedByUser = false;
       await this.sendStatus(CONNECTOR[socket]);
     });
   }
@@ -290,7 +300,7 @@ export class VirtualStation {
       plugged: this.socket ?? null,
       transactionId: this.transactionId ?? null,
       chargingKw: this.chargingKw,
-      registerWh: Math.round(this.registerWh),
+      registersWh: { m3: Math.round(this.registers.m3), m2: Math.round(this.registers.m2) },
       errorCode: this.errorCode,
       keyLocked: this.keyLocked,
       houseLoadVa: this.houseLoadVa,
@@ -334,7 +344,7 @@ export class VirtualStation {
       let carWh = 0;
       if (this.transactionId !== undefined && this.socket && this.car && this.chargingKw > 0) {
         carWh = this.car.charge(this.socket, this.chargingKw, seconds);
-        this.registerWh += carWh;
+        this.registers[this.socket] += carWh;
       }
       this.options.linky.consume(now, (this.houseLoadVa * seconds) / 3600 + carWh);
 
@@ -346,7 +356,12 @@ export class VirtualStation {
         manualStart: this.manualStart || this.remoteStartPending,
         carFull: this.car?.full ?? true,
       });
-      if (action === 'start' && this.transactionId === undefined && this.socket) {
+      if (
+        action === 'start' &&
+        this.transactionId === undefined &&
+        this.socket &&
+        !this.stoppedByUser
+      ) {
         await this.startTransaction(now);
       } else if (action === 'stop' && this.transactionId !== undefined && !this.car?.full) {
         // A full car keeps its transaction, SuspendedEV (docs/ocpp-profile.md §6), until unplugged.
@@ -398,7 +413,7 @@ export class VirtualStation {
           timestamp: now.toISOString(),
           sampledValue: [
             {
-              value: String(Math.round(this.registerWh)),
+              value: String(Math.round(this.registers[this.socket ?? 'm3'])),
               measurand: 'Energy.Active.Import.Register',
               unit: 'Wh',
               context: 'Sample.Periodic',
@@ -430,7 +445,7 @@ export class VirtualStation {
     const response = (await this.client.call('StartTransaction', {
       connectorId: CONNECTOR[this.socket],
       idTag: remote ? REMOTE_ID_TAG : LOCAL_ID_TAG,
-      meterStart: Math.round(this.registerWh),
+      meterStart: Math.round(this.registers[this.socket]),
       timestamp: now.toISOString(),
     })) as { transactionId: number; idTagInfo: { status: string } };
     if (response.idTagInfo.status !== 'Accepted') return;
@@ -448,7 +463,7 @@ export class VirtualStation {
     this.manualStart = false;
     await this.client.call('StopTransaction', {
       transactionId,
-      meterStop: Math.round(this.registerWh),
+      meterStop: Math.round(this.registers[this.socket ?? 'm3']),
       timestamp: this.options.clock.now().toISOString(),
       reason,
     });

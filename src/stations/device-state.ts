@@ -196,6 +196,8 @@ export class DeviceStateService {
           ? await this.stations.findSession(uid, reading.transactionId)
           : await this.stations.openSession(uid, reading.connectorId);
       await this.telemetry.stationReading(uid, {
+        // A transaction's readings are its connector's, whatever connectorId they came with.
+        connectorId: session?.connector_id ?? reading.connectorId,
         at: reading.timestamp,
         ...(reading.energyWh !== undefined ? { energyWh: reading.energyWh } : {}),
         ...(reading.powerW !== undefined ? { powerW: reading.powerW } : {}),
@@ -227,8 +229,17 @@ export class DeviceStateService {
     const connector = (await this.devices.connectors(uid)).find(
       (c) => c.connector_id === start.connectorId,
     );
-    // A session can only be open once per connector: a repeated StartTransaction closes the old one.
+    // A session can only be open once per connector. The same StartTransaction sent again (OCPP
+    // 1.6 §4.8: retried when its answer was lost) gets the same transactionId; another one
+    // closes the session left open.
     const previous = await this.stations.openSession(uid, start.connectorId);
+    if (
+      previous &&
+      previous.started_at === timestamp &&
+      previous.meter_start_wh === start.meterStart
+    ) {
+      return previous.id;
+    }
     if (previous) {
       await this.stopTransaction(uid, {
         transactionId: previous.id,
@@ -256,6 +267,7 @@ export class DeviceStateService {
       stop_reason: blocked ? 'DeAuthorized' : null,
     });
     await this.telemetry.stationReading(uid, {
+      connectorId: start.connectorId,
       at: timestamp,
       energyWh: start.meterStart,
       sessionId: blocked ? null : sessionId,
@@ -283,6 +295,7 @@ export class DeviceStateService {
     await this.accountChargingTime(session.id, session, false, timestamp);
     const meterStop = Math.max(session.meter_start_wh, stop.meterStop);
     await this.telemetry.stationReading(uid, {
+      connectorId: session.connector_id,
       at: timestamp,
       energyWh: meterStop,
       sessionId: session.id,
@@ -378,6 +391,8 @@ export class DeviceStateService {
     ) {
       await this.logChange(uid, 'ChargeMode', { chargeMode }, this.now());
       update.charge_mode = chargeMode;
+      // The station knows the key: it applies its mode itself again.
+      update.charge_mode_by_platform = 0;
     }
     const ledPower = Number(values[CONFIGURATION_KEY.ledPower]);
     if (Number.isInteger(ledPower) && ledPower >= 30 && ledPower <= 100)

@@ -1,7 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { Enum, Nullable } from '../http/schemas.js';
 
-
 export const TIMEZONES = [
   'GMT Standard Time',
   'Romance Standard Time',

@@ -282,7 +282,7 @@ export class StationService {
   async stop(caller: Caller, installationId: number, stationId: string): Promise<StationCommand> {
     const { station } = await this.require(caller, installationId, stationId, 'command');
     await this.preconditions(station, { plugged: true, notImmediate: true });
-    const session = await this.deps.stations.openSession(station.uid);
+    const session = (await this.deps.stations.sessionsOf(station.id)).current;
     if (!session)
       throw new ApiError('NO_ACTIVE_SESSION', 'No charging session is running on this station.');
     return this.deps.commands.run(station, caller, 'stop', {}, [

@@ -3,7 +3,6 @@ import { Enum } from '../http/schemas.js';
 import { OPERATORS } from '../domain/aggregation.js';
 import { STEPS } from '../domain/time-buckets.js';
 
-
 const UtcDate = (description: string) => Type.String({ format: 'date-time', description });
 
 export const AggregationRequestSchema = Type.Object(

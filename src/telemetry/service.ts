@@ -108,19 +108,30 @@ export class TelemetryService {
    */
   async stationReading(
     uid: string,
-    reading: { at: string; energyWh?: number; powerW?: number; sessionId: number | null },
+    reading: {
+      connectorId: number;
+      at: string;
+      energyWh?: number;
+      powerW?: number;
+      sessionId: number | null;
+    },
   ): Promise<void> {
     const station = await this.deps.stations.findByUid(uid);
     const samples: SampleRow[] = [];
     if (reading.energyWh !== undefined) {
+      // OCPP 1.6 §4.7: each connector has its own register; readings are deltas against it.
       const device = await this.deps.devices.find(uid);
-      const previous = device?.last_register_wh ?? null;
-      const previousAt = device?.last_register_at ?? null;
+      const registers = device?.registers
+        ? (JSON.parse(device.registers) as Record<string, { wh: number; at: string }>)
+        : {};
+      const last = registers[reading.connectorId];
+      // A reading not newer than the last one (a retry, a late or repeated sample) adds nothing.
+      if (last && reading.at <= last.at) return;
+      const previous = last?.wh ?? null;
+      const previousAt = last?.at ?? null;
       // A register that goes back (meter replaced, reset) starts a new baseline.
-      await this.deps.devices.update(uid, {
-        last_register_wh: reading.energyWh,
-        last_register_at: reading.at,
-      });
+      registers[reading.connectorId] = { wh: reading.energyWh, at: reading.at };
+      await this.deps.devices.update(uid, { registers: JSON.stringify(registers) });
       if (station && previous !== null && reading.energyWh > previous) {
         const energyKwh = (reading.energyWh - previous) / 1000;
         const at =
@@ -178,6 +189,8 @@ export class TelemetryService {
     if (!station || station.authorize_tic !== 1) return 'Rejected';
     const meter = await this.deps.grid.findByStation(station.id);
     if (!meter) return 'Rejected';
+    // A frame not newer than the last one kept (a retry, a late frame) adds nothing.
+    if (meter.last_tic_at && at <= meter.last_tic_at) return 'Accepted';
     const reading = readTic(labels);
     const previous = meter.indexes
       ? (JSON.parse(meter.indexes) as Partial<Record<TariffId, number>>)

@@ -230,6 +230,15 @@ describeEachDialect('OCPP connections', (dialect) => {
       });
     });
 
+    it('once the charger reports WittyChargeMode itself, the platform stops applying the mode', async () => {
+      await t.app.platform.deviceState.configuration(station.client.identity ?? '', {
+        WittyChargeMode: 'deferred',
+      });
+      expect(await station.client.call('Authorize', { idTag: 'LOCALTAG' })).toEqual({
+        idTagInfo: { status: 'Accepted' },
+      });
+    });
+
     it('a CALLERROR answer ends the command rejected', async () => {
       await station.status(1, 'Available');
       const { RPCError } = await import('ocpp-rpc');

@@ -212,6 +212,15 @@ describeEachDialect('grid meter: consent, TIC, measures, logs and tariffs', (dia
       ]);
     });
 
+    it('a price with a date JavaScript cannot read (a leap second) is 400, not 500', async () => {
+      const response = await post(`${meter}/tariffs`, [
+        { id: 'hc', currency: 'eur', beginDate: '2026-06-30T23:59:60Z', value: 0.2 },
+        { id: 'hp', currency: 'eur', beginDate: '2026-06-30T23:59:60Z', value: 0.3 },
+      ]);
+      expect(response.statusCode).toBe(400);
+      expect(response.json().code).toBe('VALIDATION_FAILED');
+    });
+
     it('a price set must cover exactly the subscription’s tariffs', async () => {
       const response = await post(`${meter}/tariffs`, [
         { id: 'th', currency: 'eur', beginDate: T0, value: 0.2 },

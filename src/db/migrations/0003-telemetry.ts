@@ -107,12 +107,8 @@ export function telemetry(dialect: Dialect) {
         .columns(['installation_id', 'tariff_id', 'begin_date'])
         .execute();
 
-      // The last register or TIC index seen, to turn readings into 10-minute deltas.
-      await db.schema
-        .alterTable('devices')
-        .addColumn('last_register_wh', 'double precision')
-        .execute();
-      await db.schema.alterTable('devices').addColumn('last_register_at', 'text').execute();
+      // The last register reading of each connector (JSON), to turn readings into deltas.
+      await db.schema.alterTable('devices').addColumn('registers', 'text').execute();
       // How far the station's clock is from the platform's (its timestamps minus ours).
       await db.schema
         .alterTable('devices')
