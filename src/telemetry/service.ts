@@ -465,18 +465,10 @@ export class TelemetryService {
   async repriceSince(station: StationRow, since: Date): Promise<void> {
     const zone = this.zoneOf(station);
     const dayStart = bucketStart(since, 'day', zone).toISOString();
-    // Every sample from that day on, whatever its date: the deletion below has no end either.
-    const end = '9999-12-31T23:59:59.999Z';
     const history = await this.priceHistory(station.installation_id);
     const meter = await this.deps.grid.findByStation(station.id);
-    for (const deviceId of [station.id, ...(meter ? [meter.id] : [])]) {
-      const energy = await this.deps.telemetry.samples(
-        deviceId,
-        'EnergyConsumption',
-        dayStart,
-        end,
-      );
-      const costs = energy.map((sample) => {
+    const priced = (energy: readonly SampleRow[]) =>
+      energy.map((sample) => {
         const tariff = isTariffId(sample.tariff) ? sample.tariff : 'th';
         const price = priceInForce(
           history.get(tariff) ?? [],
@@ -488,7 +480,15 @@ export class TelemetryService {
           zone,
         );
       });
-      await this.deps.telemetry.replaceSince(deviceId, 'ConsumptionCost', dayStart, costs);
+    // Every sample from that day on, whatever its date: the deletion has no end either.
+    for (const deviceId of [station.id, ...(meter ? [meter.id] : [])]) {
+      await this.deps.telemetry.replaceSince(
+        deviceId,
+        'ConsumptionCost',
+        dayStart,
+        priced,
+        'EnergyConsumption',
+      );
     }
   }
 }

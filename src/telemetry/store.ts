@@ -141,14 +141,28 @@ export class TelemetryStore {
     }
   }
 
-  /** Replaces a measure's samples and rollups from a day start on (prices changed in the past). */
+  /**
+   * Replaces a measure's samples and rollups from a day start on with ones built from another
+   * measure's samples (costs from energy when prices changed in the past).
+   */
   async replaceSince(
     deviceId: string,
     measure: string,
     dayStart: string,
-    samples: readonly PlacedSample[],
+    build: (from: readonly SampleRow[]) => PlacedSample[],
+    sourceMeasure: string,
   ): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
+      // Read in the same transaction, so that no sample stored meanwhile is lost.
+      const source = await trx
+        .selectFrom('measure_samples')
+        .select(['device_id', 'measure', 'at', 'tariff', 'value', 'session_id'])
+        .where('device_id', '=', deviceId)
+        .where('measure', '=', sourceMeasure)
+        .where('at', '>=', dayStart)
+        .orderBy('at')
+        .execute();
+      const samples = build(source);
       for (const table of ['measure_samples', 'measure_hours', 'measure_days'] as const) {
         const column = table === 'measure_samples' ? 'at' : 'bucket_start';
         await trx
