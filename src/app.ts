@@ -254,7 +254,7 @@ export async function buildApp(
   ]) {
     app.addSchema(schema);
   }
-  registerOperations(app, platform.store);
+  registerOperations(app, platform.store, { connectedStations: () => gateway.connectedCount });
   await registerClient(platform.identityStore, platform.clock, {
     clientId: API_REFERENCE_CLIENT_ID,
     name: 'Witty-Home API reference',

@@ -123,10 +123,6 @@ export class OcppGateway implements StationCommandBus {
     return this.clients.size;
   }
 
-  isConnected(uid: string): boolean {
-    return this.clients.has(uid);
-  }
-
   private async attach(client: ServerClient): Promise<void> {
     const uid = client.identity;
     const { state, clock, log } = this.deps;

@@ -1,9 +1,13 @@
 import type { FastifyInstance } from 'fastify';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Store } from '../db/database.js';
 
 /** Liveness, readiness and Prometheus metrics; request durations by route and status. */
-export function registerOperations(app: FastifyInstance, store: Store): Registry {
+export function registerOperations(
+  app: FastifyInstance,
+  store: Store,
+  gauges: { connectedStations: () => number },
+): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'witty_' });
   const duration = new Histogram({
@@ -18,6 +22,15 @@ export function registerOperations(app: FastifyInstance, store: Store): Registry
     help: 'HTTP responses with a status of 500 or more',
     labelNames: ['route'] as const,
     registers: [registry],
+  });
+
+  new Gauge({
+    name: 'witty_ocpp_connected_stations',
+    help: 'Charging stations connected to this process over OCPP',
+    registers: [registry],
+    collect() {
+      this.set(gauges.connectedStations());
+    },
   });
 
   app.addHook('onResponse', async (request, reply) => {

@@ -21,10 +21,6 @@ export class IdentityStore {
     await this.db.insertInto('accounts').values(account).execute();
   }
 
-  findSubscription(id: string): Promise<SubscriptionRow | undefined> {
-    return this.db.selectFrom('subscriptions').selectAll().where('id', '=', id).executeTakeFirst();
-  }
-
   listSubscriptions(accountId: string, productId: string): Promise<SubscriptionRow[]> {
     return this.db
       .selectFrom('subscriptions')

@@ -29,6 +29,7 @@ describeEachDialect('operations endpoints', (dialect) => {
       /witty_http_request_duration_seconds_count\{method="GET",route="\/healthz",status_code="200"\} \d+/,
     );
     expect(response.body).toContain('witty_process_cpu_seconds_total');
+    expect(response.body).toMatch(/witty_ocpp_connected_stations \d+/);
   });
 
   describe('request ids', () => {
