@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDialectConfig } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config.js';
 import type { Database } from './schema.js';
@@ -28,7 +28,9 @@ export function openStore(database: Config['database']): Store {
     connection.pragma('foreign_keys = ON');
     connection.pragma('busy_timeout = 5000');
     return wrap(
-      new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) }),
+      new Kysely<Database>({
+        dialect: new SqliteDialect({ database: withStatementCache(connection) }),
+      }),
       'sqlite',
     );
   }
@@ -36,6 +38,26 @@ export function openStore(database: Config['database']): Store {
   // An idle client that loses its connection must not crash the process.
   pool.on('error', () => undefined);
   return wrap(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), 'postgres');
+}
+
+/**
+ * Kysely's SQLite driver prepares every statement anew; better-sqlite3 statements are reusable,
+ * so the same SQL text gets the same prepared statement (a bounded cache).
+ */
+function withStatementCache(connection: SQLite.Database): SqliteDialectConfig['database'] {
+  const statements = new Map<string, SQLite.Statement>();
+  return {
+    close: () => connection.close(),
+    prepare(text: string) {
+      let statement = statements.get(text);
+      if (!statement) {
+        if (statements.size >= 1000) statements.delete(statements.keys().next().value!);
+        statement = connection.prepare(text);
+        statements.set(text, statement);
+      }
+      return statement;
+    },
+  };
 }
 
 function wrap(db: Kysely<Database>, dialect: Dialect): Store {
