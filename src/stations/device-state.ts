@@ -11,6 +11,7 @@ import {
   TARIFF_NUMBERS,
   guideErrorCode,
 } from '../gateway/witty-profile.js';
+import { currentFault } from './read-model.js';
 import type { StationStore } from './store.js';
 
 /** A StatusNotification, as the gateway hands it over. */
@@ -150,8 +151,8 @@ export class DeviceStateService {
     const connectors = await this.devices.connectors(uid);
     const statuses = new Map(connectors.map((c) => [c.connector_id, c.status as ConnectorStatus]));
     await this.logChange(uid, 'SocketState', { socketState: availabilityOf(statuses) }, at);
-    const fault = connectors.find((c) => c.vendor_error_code !== null)?.vendor_error_code;
-    const name = ERROR_NAMES[fault === undefined ? 0 : Number(fault)] ?? 'noError';
+    // The same fault the API shows as error.code.
+    const name = ERROR_NAMES[currentFault(connectors)] ?? 'noError';
     const last = (await this.telemetry.lastLogValue(station.id, 'Errors')) as
       { code: string; state: boolean } | undefined;
     if (name !== 'noError' && (last?.code !== name || !last.state)) {

@@ -51,7 +51,12 @@ export function errorCodeOf(facts: Pick<StationFacts, 'device' | 'connectors'>, 
   const { device } = facts;
   const lastSeen = device.last_seen_at ? new Date(device.last_seen_at) : null;
   if (isOffline(lastSeen, device.heartbeat_interval, now)) return ERROR_CODES.Offline;
-  const faults = facts.connectors
+  return currentFault(facts.connectors);
+}
+
+/** The guide's code of the latest fault a connector still reports, NoError (0) when none. */
+export function currentFault(connectors: readonly ConnectorStateRow[]): number {
+  const faults = connectors
     .filter((c) => c.vendor_error_code !== null)
     .sort((a, b) => b.updated_at.localeCompare(a.updated_at));
   return faults[0] ? Number(faults[0].vendor_error_code) : ERROR_CODES.NoError;
