@@ -76,12 +76,22 @@ export class DeviceStateService {
     always = false,
   ) {
     const station = await this.stations.findByUid(uid);
-    if (!station) return;
+    if (station) await this.logFor(station.id, logName, value, at, always);
+  }
+
+  /** Records a log of a station association if its value changed (or always). */
+  private async logFor(
+    stationId: string,
+    logName: string,
+    value: Record<string, unknown>,
+    at: string,
+    always = false,
+  ) {
     if (!always) {
-      const last = await this.telemetry.lastLogValue(station.id, logName);
+      const last = await this.telemetry.lastLogValue(stationId, logName);
       if (JSON.stringify(last) === JSON.stringify(value)) return;
     }
-    await this.telemetry.log(station.id, logName, value, at);
+    await this.telemetry.log(stationId, logName, value, at);
   }
 
   private now(): string {
@@ -150,15 +160,15 @@ export class DeviceStateService {
     if (!station) return;
     const connectors = await this.devices.connectors(uid);
     const statuses = new Map(connectors.map((c) => [c.connector_id, c.status as ConnectorStatus]));
-    await this.logChange(uid, 'SocketState', { socketState: availabilityOf(statuses) }, at);
+    await this.logFor(station.id, 'SocketState', { socketState: availabilityOf(statuses) }, at);
     // The same fault the API shows as error.code.
     const name = ERROR_NAMES[currentFault(connectors)] ?? 'noError';
     const last = (await this.telemetry.lastLogValue(station.id, 'Errors')) as
       { code: string; state: boolean } | undefined;
     if (name !== 'noError' && (last?.code !== name || !last.state)) {
-      await this.telemetry.log(station.id, 'Errors', { code: name, state: true }, at);
+      await this.logFor(station.id, 'Errors', { code: name, state: true }, at, true);
     } else if (name === 'noError' && last?.state) {
-      await this.telemetry.log(station.id, 'Errors', { code: last.code, state: false }, at);
+      await this.logFor(station.id, 'Errors', { code: last.code, state: false }, at, true);
     }
   }
 

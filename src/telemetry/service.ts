@@ -8,7 +8,7 @@ import {
   type LogCountRow,
   type Operator,
 } from '../domain/aggregation.js';
-import { DEFAULT_PRICES, priceInForce, type PricePoint } from '../domain/prices.js';
+import { DEFAULT_PRICES, energyCost, priceInForce, type PricePoint } from '../domain/prices.js';
 import {
   isTariffId,
   tariffTypeOf,
@@ -153,7 +153,7 @@ export class TelemetryService {
             measure: 'ConsumptionCost',
             at,
             tariff,
-            value: round6(energyKwh * price),
+            value: energyCost(energyKwh, price),
             session_id: reading.sessionId,
           },
         );
@@ -224,7 +224,7 @@ export class TelemetryService {
           measure: 'ConsumptionCost',
           at: intervalStart,
           tariff,
-          value: round6(energyKwh * price),
+          value: energyCost(energyKwh, price),
           session_id: null,
         },
       );
@@ -476,7 +476,7 @@ export class TelemetryService {
           DEFAULT_PRICES[tariff],
         );
         return this.place(
-          { ...sample, measure: 'ConsumptionCost', value: round6(sample.value * price) },
+          { ...sample, measure: 'ConsumptionCost', value: energyCost(sample.value, price) },
           zone,
         );
       });
@@ -505,8 +505,4 @@ function cachedBucketStart(at: string, step: Step, zone: string): Date {
     bucketCache.set(key, start);
   }
   return start;
-}
-
-function round6(value: number): number {
-  return Math.round(value * 1e6) / 1e6;
 }
