@@ -152,6 +152,24 @@ describe('witty CLI', { timeout: SPAWN_TIMEOUT_MS }, () => {
         '--redirect-uri javascript:alert(1) must be an http(s) URL',
       ],
       ['no command', [], 'a command is required'],
+      ['sim without --url', ['sim', '--station', 'A:B'], '--url is required'],
+      [
+        'sim with an http URL',
+        ['sim', '--url', 'http://x', '--station', 'A:B'],
+        '--url must be ws://',
+      ],
+      [
+        'sim at speed 0',
+        ['sim', '--url', 'ws://x', '--station', 'A:B', '--speed', '0'],
+        '--speed must be between 1 and 3600',
+      ],
+      ['sim without stations', ['sim', '--url', 'ws://x'], 'give at least one --station'],
+      [
+        'sim with a bad station',
+        ['sim', '--url', 'ws://x', '--station', 'nopassword'],
+        'must be UID:PASSWORD',
+      ],
+      ['demo at speed 9999', ['demo', '--speed', '9999'], '--speed must be between 1 and 3600'],
     ])('%s', async (_case, args, message) => {
       const run = await witty(args, { WITTY_DATA_DIR: untouchedDir });
 

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { ApiError } from '../errors.js';
 import { registerProblemHandlers } from '../http/problem.js';
+import { schemaController } from '../http/validation.js';
 import { VirtualCar } from './car.js';
 import type { SimClock } from './clock.js';
 import type { VirtualStation } from './station.js';
@@ -45,7 +46,8 @@ export class Simulation {
  * or clear an error, turn the key, fire a cybersecurity event, change the house load.
  */
 export async function controlServer(simulation: Simulation): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false });
+  // The platform's validation: unknown properties are errors, bodies are not coerced.
+  const app = Fastify({ logger: false, schemaController });
   registerProblemHandlers(app);
   const uidParams = {
     type: 'object',
