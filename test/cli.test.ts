@@ -167,7 +167,7 @@ describe('witty CLI', { timeout: SPAWN_TIMEOUT_MS }, () => {
       [
         'sim with a bad station',
         ['sim', '--url', 'ws://x', '--station', 'nopassword'],
-        'must be UID:PASSWORD',
+        '--station nopassword must be UID:PASSWORD',
       ],
       ['demo at speed 9999', ['demo', '--speed', '9999'], '--speed must be between 1 and 3600'],
     ])('%s', async (_case, args, message) => {
