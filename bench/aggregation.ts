@@ -111,13 +111,7 @@ async function run(dialect: TestDialect) {
     await migrateToLatest(store);
     const { samples, seconds } = await ingest(store);
     if (dialect === 'postgres') await sql`analyze`.execute(store.db);
-    const service = new TelemetryService({
-      telemetry: new TelemetryStore(store.db),
-      grid: undefined as never,
-      stations: undefined as never,
-      devices: undefined as never,
-      clock: { now: () => new Date() },
-    });
+    const service = new TelemetryService({ telemetry: new TelemetryStore(store.db) });
     const target = `station-${Math.floor(STATIONS / 2)}`;
     const range = { start: START, end: END, step: 'day' as const };
     const rollups = await time(QUERIES, () =>

@@ -9,6 +9,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { openStore, type Store } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
+import { UnitOfWork, type Executor } from './db/unit-of-work.js';
 import { ApiError } from './errors.js';
 import { registerOperations } from './http/operations.js';
 import { registerProblemHandlers } from './http/problem.js';
@@ -39,11 +40,12 @@ import { DeviceStateService } from './stations/device-state.js';
 import { stationRoutes } from './stations/routes.js';
 import { ChargingStationSchema, CommandSchema } from './stations/schemas.js';
 import { StationService } from './stations/service.js';
-import { StationStore } from './stations/store.js';
+import { StationStore, type StationRow } from './stations/store.js';
 import { GridStore } from './grid/store.js';
 import { gridRoutes } from './grid/routes.js';
 import { GridMeterSchema, TariffSchema } from './grid/schemas.js';
 import { GridService } from './grid/service.js';
+import { ingestTic, stationPricing } from './grid/ingest.js';
 import {
   AggregationRowSchema,
   LogCountSchema,
@@ -53,6 +55,7 @@ import {
 } from './telemetry/schemas.js';
 import { TelemetryService } from './telemetry/service.js';
 import { TelemetryStore } from './telemetry/store.js';
+import { measureRecorder } from './telemetry/recorder.js';
 
 /** What buildApp may be given instead of its defaults (tests swap the clock or the store). */
 export interface AppDependencies {
@@ -69,6 +72,8 @@ export interface AppDependencies {
 export interface Platform {
   store: Store;
   clock: Clock;
+  /** One transaction per change, with every store bound to it. */
+  uow: UnitOfWork<PlatformStores>;
   identity: IdentityService;
   identityStore: IdentityStore;
   provider: Provider;
@@ -90,6 +95,29 @@ declare module 'fastify' {
   }
 }
 
+/** Every store, bound to one executor: the database, or the transaction of a unit of work. */
+function storesOn(db: Executor) {
+  const grid = new GridStore(db);
+  const telemetry = new TelemetryStore(db);
+  const measures = measureRecorder(telemetry);
+  return {
+    installations: new InstallationStore(db),
+    devices: new DeviceStore(db),
+    stations: new StationStore(db),
+    grid,
+    telemetry,
+    measures,
+    gridIngest: {
+      pricing: (station: StationRow) => stationPricing(grid, station),
+      tic: (station: StationRow | undefined, labels: Record<string, string>, at: string) =>
+        ingestTic({ grid, measures }, station, labels, at),
+    },
+  };
+}
+
+/** The stores of one unit of work. */
+export type PlatformStores = ReturnType<typeof storesOn>;
+
 /** Opens the store, migrates it and wires the services, without any HTTP server. */
 export async function buildPlatform(config: Config, deps: AppDependencies = {}): Promise<Platform> {
   const clock = deps.clock ?? systemClock;
@@ -107,21 +135,17 @@ export async function buildPlatform(config: Config, deps: AppDependencies = {}):
       clock,
       signingKeys,
     });
-    const installationStore = new InstallationStore(store.db);
-    const access = new InstallationAccess(installationStore);
-    const deviceStore = new DeviceStore(store.db);
-    const stationStore = new StationStore(store.db);
-    const gridStore = new GridStore(store.db);
-    const telemetry = new TelemetryService({
-      telemetry: new TelemetryStore(store.db),
-      grid: gridStore,
-      stations: stationStore,
+    const uow = new UnitOfWork(store.db, storesOn);
+    const {
+      installations: installationStore,
       devices: deviceStore,
-      clock,
-    });
+      stations: stationStore,
+    } = uow.read;
+    const access = new InstallationAccess(installationStore);
     return {
       store,
       clock,
+      uow,
       identity,
       identityStore,
       provider,
@@ -131,9 +155,9 @@ export async function buildPlatform(config: Config, deps: AppDependencies = {}):
       devices: new DeviceService(deviceStore, clock),
       deviceStore,
       stationStore,
-      gridStore,
-      telemetry,
-      deviceState: new DeviceStateService(deviceStore, stationStore, telemetry, clock),
+      gridStore: uow.read.grid,
+      telemetry: new TelemetryService({ telemetry: uow.read.telemetry }),
+      deviceState: new DeviceStateService(uow, clock),
     };
   } catch (error) {
     if (!deps.store) await store.close();
@@ -194,6 +218,7 @@ export async function buildApp(
   });
   const grid = new GridService({
     grid: platform.gridStore,
+    uow: platform.uow,
     stations: platform.stationStore,
     devices: platform.deviceStore,
     access: platform.access,

@@ -172,6 +172,8 @@ export interface ChargingSessionsTable {
   charging_seconds: ColumnType<number, number | undefined, number>;
   stopped_at: Timestamp | null;
   stop_reason: string | null;
+  /** 1 for a transaction refused at its start (Blocked): never one of the owner's sessions. */
+  refused: ColumnType<number, number | undefined, number>;
 }
 
 export interface StationCommandsTable {

@@ -1,5 +1,10 @@
 import { parseTicDataset } from '../domain/tic.js';
-import type { DeviceStateService, MeterReading, StationInfo } from '../stations/device-state.js';
+import type {
+  DeviceStateService,
+  MeterReading,
+  StationContext,
+  StationInfo,
+} from '../stations/index.js';
 import type {
   BootNotificationRequest,
   DataTransferRequest,
@@ -12,9 +17,10 @@ import type {
 } from './ocpp-messages.js';
 import { DATA_TRANSFER, HEARTBEAT_INTERVAL_SECONDS, WITTY_VENDOR_ID } from './witty-profile.js';
 
-/** What a handler knows of the call: the station's uid and the payload. */
+/** What a handler knows of the call: the station, read once for the message, in its transaction. */
 export interface HandlerContext {
   uid: string;
+  station: StationContext;
   now: () => Date;
   /** Work to do once the answer is sent (OCPP 1.6 §4.2: one CALL at a time each way). */
   after: (task: () => Promise<void>) => void;
@@ -79,7 +85,7 @@ const optionalString = (value: unknown) => (typeof value === 'string' ? value : 
 /** Witty DataTransfer messages (docs/ocpp-profile.md). */
 async function wittyDataTransfer(
   state: DeviceStateService,
-  uid: string,
+  station: StationContext,
   request: DataTransferRequest,
 ): Promise<DataTransferResponse> {
   const data = parseJson(request.data);
@@ -100,7 +106,7 @@ async function wittyDataTransfer(
         if (value !== undefined) info[key] = value;
       }
       if (typeof data.erlConnected === 'boolean') info.erlConnected = data.erlConnected;
-      await state.stationInfo(uid, info);
+      state.stationInfo(station, info);
       return { status: 'Accepted' };
     }
     case DATA_TRANSFER.keySwitch: {
@@ -110,7 +116,7 @@ async function wittyDataTransfer(
       ) {
         return { status: 'Rejected' };
       }
-      await state.keySwitch(uid, data.keySwitch, data.evcsLocked);
+      await state.keySwitch(station, data.keySwitch, data.evcsLocked);
       return { status: 'Accepted' };
     }
     case DATA_TRANSFER.cyberSecurity: {
@@ -118,7 +124,7 @@ async function wittyDataTransfer(
       if (typeof event !== 'number' || !Number.isInteger(event) || event < 0 || event > 4) {
         return { status: 'Rejected' };
       }
-      await state.cyberSecurity(uid, event, optionalString(data?.message));
+      await state.cyberSecurity(station, event, optionalString(data?.message));
       return { status: 'Accepted' };
     }
     case DATA_TRANSFER.tic: {
@@ -133,7 +139,7 @@ async function wittyDataTransfer(
       }
       if (!labels) return { status: 'Rejected' };
       const at = typeof data?.timestamp === 'string' ? data.timestamp : undefined;
-      return { status: await state.tic(uid, labels, at) };
+      return { status: await state.tic(station, labels, at) };
     }
     default:
       return { status: 'UnknownMessageId' };
@@ -152,10 +158,10 @@ export function ocppHandlers(
     // §4.2: Accepted with the heartbeat interval; the station's Witty settings are read next.
     BootNotification: async (
       request: BootNotificationRequest,
-      { uid, now, after }: HandlerContext,
+      { uid, station, now, after }: HandlerContext,
     ) => {
-      await state.booted(
-        uid,
+      state.booted(
+        station,
         {
           vendor: request.chargePointVendor,
           model: request.chargePointModel,
@@ -171,14 +177,13 @@ export function ocppHandlers(
       };
     },
     // §4.6
-    Heartbeat: async (_request: object, { uid, now }: HandlerContext) => {
-      await state.heartbeat(uid);
+    Heartbeat: async (_request: object, { station, now }: HandlerContext) => {
+      state.heartbeat(station);
       return { currentTime: now().toISOString() };
     },
     // §4.9
-    StatusNotification: async (request: StatusNotificationRequest, { uid }: HandlerContext) => {
-      await state.seen(uid);
-      await state.status(uid, {
+    StatusNotification: async (request: StatusNotificationRequest, { station }: HandlerContext) => {
+      await state.status(station, {
         connectorId: request.connectorId,
         status: request.status,
         errorCode: request.errorCode,
@@ -191,21 +196,18 @@ export function ocppHandlers(
       return {};
     },
     // §4.7
-    MeterValues: async (request: MeterValuesRequest, { uid }: HandlerContext) => {
-      await state.seen(uid);
-      await state.meterValues(uid, readingsOf(request));
+    MeterValues: async (request: MeterValuesRequest, { station }: HandlerContext) => {
+      await state.meterValues(station, readingsOf(request));
       return {};
     },
     // §4.1
-    Authorize: async (request: { idTag: string }, { uid }: HandlerContext) => {
-      await state.seen(uid);
-      return { idTagInfo: { status: await state.idTagStatus(uid, request.idTag) } };
+    Authorize: async (request: { idTag: string }, { station }: HandlerContext) => {
+      return { idTagInfo: { status: state.idTagStatus(station, request.idTag) } };
     },
     // §4.8
-    StartTransaction: async (request: StartTransactionRequest, { uid }: HandlerContext) => {
-      await state.seen(uid);
-      const status = await state.idTagStatus(uid, request.idTag);
-      const transactionId = await state.startTransaction(uid, {
+    StartTransaction: async (request: StartTransactionRequest, { station }: HandlerContext) => {
+      const status = state.idTagStatus(station, request.idTag);
+      const transactionId = await state.startTransaction(station, {
         connectorId: request.connectorId,
         idTag: request.idTag,
         meterStart: request.meterStart,
@@ -216,11 +218,10 @@ export function ocppHandlers(
       return { transactionId, idTagInfo: { status } };
     },
     // §4.10: transactionData, when sent, carries the last meter values of the session.
-    StopTransaction: async (request: StopTransactionRequest, { uid }: HandlerContext) => {
-      await state.seen(uid);
+    StopTransaction: async (request: StopTransactionRequest, { station }: HandlerContext) => {
       if (request.transactionData) {
         await state.meterValues(
-          uid,
+          station,
           readingsOf({
             connectorId: 0,
             transactionId: request.transactionId,
@@ -228,7 +229,7 @@ export function ocppHandlers(
           }),
         );
       }
-      await state.stopTransaction(uid, {
+      await state.stopTransaction(station, {
         transactionId: request.transactionId,
         meterStop: request.meterStop,
         timestamp: request.timestamp,
@@ -239,22 +240,25 @@ export function ocppHandlers(
     // §4.3
     DataTransfer: async (
       request: DataTransferRequest,
-      { uid }: HandlerContext,
+      { station }: HandlerContext,
     ): Promise<DataTransferResponse> => {
-      await state.seen(uid);
       if (request.vendorId !== WITTY_VENDOR_ID) return { status: 'UnknownVendorId' };
-      return wittyDataTransfer(state, uid, request);
+      return wittyDataTransfer(state, station, request);
     },
     // §4.5
-    FirmwareStatusNotification: async (request: { status: string }, { uid }: HandlerContext) => {
-      await state.seen(uid);
-      await state.firmwareStatus(uid, request.status);
+    FirmwareStatusNotification: async (
+      request: { status: string },
+      { station }: HandlerContext,
+    ) => {
+      state.firmwareStatus(station, request.status);
       return {};
     },
     // §4.4
-    DiagnosticsStatusNotification: async (request: { status: string }, { uid }: HandlerContext) => {
-      await state.seen(uid);
-      await state.diagnosticsStatus(uid, request.status);
+    DiagnosticsStatusNotification: async (
+      request: { status: string },
+      { station }: HandlerContext,
+    ) => {
+      state.diagnosticsStatus(station, request.status);
       return {};
     },
   };

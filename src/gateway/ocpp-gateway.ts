@@ -4,7 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import ocppRpc from 'ocpp-rpc';
 import type { Clock } from '../clock.js';
 import type { DeviceService } from '../devices/service.js';
-import type { DeviceStateService } from '../stations/device-state.js';
+import type { DeviceStateService } from '../stations/index.js';
 import { ocppHandlers, type HandlerContext } from './handlers.js';
 import type { GetConfigurationResponse } from './ocpp-messages.js';
 import { ALL_CONFIGURATION_KEYS } from './witty-profile.js';
@@ -143,12 +143,18 @@ export class OcppGateway implements StationCommandBus {
     for (const [action, handler] of Object.entries(handlers)) {
       client.handle(action, async ({ params }) => {
         const pending: (() => Promise<void>)[] = [];
-        const context: HandlerContext = {
-          uid,
-          now: () => clock.now(),
-          after: (task) => pending.push(task),
-        };
-        const result = await handler(params as never, context);
+        // One message, one transaction: the station is read once and every change it makes,
+        // with the samples and logs it yields, commits together before the answer is sent.
+        const result = await state.withStation(uid, (station) => {
+          state.seen(station);
+          const context: HandlerContext = {
+            uid,
+            station,
+            now: () => clock.now(),
+            after: (task) => pending.push(task),
+          };
+          return handler(params as never, context);
+        });
         for (const task of pending) {
           setImmediate(() => {
             task().catch((error: unknown) =>
@@ -175,9 +181,12 @@ export class OcppGateway implements StationCommandBus {
     for (const entry of response.configurationKey ?? []) {
       if (entry.value !== undefined) values[entry.key] = entry.value;
     }
-    await this.deps.state.configuration(uid, values);
+    const { state } = this.deps;
     // Settings the platform holds (TIC consent) go to a station that reports another value.
-    const desired = await this.deps.state.desiredConfiguration(uid);
+    const desired = await state.withStation(uid, async (station) => {
+      await state.configuration(station, values);
+      return state.desiredConfiguration(station);
+    });
     for (const [key, value] of Object.entries(desired)) {
       if (key in values && values[key] !== value) {
         await this.call(uid, 'ChangeConfiguration', { key, value }, this.deps.callTimeoutMs);

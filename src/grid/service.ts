@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import type { UnitOfWork } from '../db/unit-of-work.js';
 import type { DeviceStore } from '../devices/store.js';
 import { DEFAULT_PRICES } from '../domain/prices.js';
 import {
@@ -17,6 +18,7 @@ import type { StationRow, StationStore } from '../stations/store.js';
 import type { TelemetryTarget } from '../telemetry/routes.js';
 import type { TelemetryService } from '../telemetry/service.js';
 import type { GridMeter, SetTariffsRequest, Tariff } from './schemas.js';
+import { repriceSince, type GridStores } from './ingest.js';
 import type { GridMeterRow, GridStore } from './store.js';
 
 /** Date shown as the beginning of default prices: the regulated prices in force from then. */
@@ -27,6 +29,7 @@ export class GridService {
   constructor(
     private readonly deps: {
       grid: GridStore;
+      uow: UnitOfWork<GridStores>;
       stations: StationStore;
       devices: DeviceStore;
       access: InstallationAccess;
@@ -232,19 +235,22 @@ export class GridService {
       });
     }
     const now = this.deps.clock.now().toISOString();
-    await this.deps.grid.addPrices(
-      request.map((entry) => ({
-        installation_id: installationId,
-        tariff_id: entry.id,
-        currency: entry.currency,
-        friendly_name: entry.friendlyName ?? null,
-        begin_date: new Date(entry.beginDate).toISOString(),
-        value: entry.value,
-        created_at: now,
-      })),
-    );
     const earliest = new Date(Math.min(...request.map((entry) => Date.parse(entry.beginDate))));
-    await this.deps.telemetry.repriceSince(station, earliest);
+    // The new prices and the costs priced again with them commit together.
+    await this.deps.uow.run(async (stores) => {
+      await stores.grid.addPrices(
+        request.map((entry) => ({
+          installation_id: installationId,
+          tariff_id: entry.id,
+          currency: entry.currency,
+          friendly_name: entry.friendlyName ?? null,
+          begin_date: new Date(entry.beginDate).toISOString(),
+          value: entry.value,
+          created_at: now,
+        })),
+      );
+      await repriceSince(stores, station, earliest);
+    });
     return this.tariffModels(station, expected);
   }
 

@@ -1,12 +1,13 @@
-import type { Kysely, Selectable, Updateable } from 'kysely';
-import type { Database, GridMetersTable, TariffPricesTable } from '../db/schema.js';
+import type { Selectable, Updateable } from 'kysely';
+import { atomically, type Executor } from '../db/unit-of-work.js';
+import type { GridMetersTable, TariffPricesTable } from '../db/schema.js';
 
 export type GridMeterRow = Selectable<GridMetersTable>;
 export type PriceRow = Selectable<TariffPricesTable>;
 
 /** SQL of grid meters and tariff prices. */
 export class GridStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(private readonly db: Executor) {}
 
   listForInstallation(installationId: number): Promise<GridMeterRow[]> {
     return this.db
@@ -51,7 +52,7 @@ export class GridStore {
 
   /** Adds price points in one transaction; a point with the same tariff and beginDate is replaced. */
   async addPrices(rows: Omit<PriceRow, 'id'>[]): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await atomically(this.db, async (trx) => {
       for (const row of rows) {
         await trx
           .deleteFrom('tariff_prices')

@@ -1,5 +1,6 @@
-import type { Kysely, Selectable } from 'kysely';
-import type { Database, InstallationsTable } from '../db/schema.js';
+import type { Selectable } from 'kysely';
+import { atomically, type Executor } from '../db/unit-of-work.js';
+import type { InstallationsTable } from '../db/schema.js';
 
 export type InstallationRow = Selectable<InstallationsTable>;
 export type MembershipRole = 'owner' | 'installer';
@@ -9,7 +10,7 @@ export type InstallationWithRole = InstallationRow & { role_code: MembershipRole
 
 /** SQL of the installations feature. */
 export class InstallationStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(private readonly db: Executor) {}
 
   /** Installations the account belongs to, with its role, in creation order. */
   listForAccount(accountId: string): Promise<InstallationWithRole[]> {
@@ -39,7 +40,7 @@ export class InstallationStore {
 
   /** Creates an installation and its owner membership in one transaction. */
   create(values: Omit<InstallationRow, 'id'>, ownerAccountId: string): Promise<InstallationRow> {
-    return this.db.transaction().execute(async (trx) => {
+    return atomically(this.db, async (trx) => {
       const row = await trx
         .insertInto('installations')
         .values(values)
@@ -75,7 +76,7 @@ export class InstallationStore {
   }
 
   async delete(installationId: number): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await atomically(this.db, async (trx) => {
       await trx
         .deleteFrom('installation_users')
         .where('installation_id', '=', installationId)

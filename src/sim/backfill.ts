@@ -1,11 +1,13 @@
 import { decideCharge, type ChargeMode } from '../domain/charge-mode.js';
 import { tariffTypeOf, type Subscription } from '../domain/tariffs.js';
-import type { DeviceStateService } from '../stations/device-state.js';
+import type { DeviceStateService, StationContext } from '../stations/index.js';
 import { VirtualCar } from './car.js';
 import { carAtHome, houseLoad, localHour, localWeekday } from './household.js';
 import { VirtualLinky, type LinkyOptions } from './linky.js';
 
 const STEP_MS = 600_000;
+/** Simulated time written in one transaction. */
+const STEPS_PER_TRANSACTION = 144;
 
 export interface BackfillOptions {
   uid: string;
@@ -44,7 +46,7 @@ export async function backfill(
   let day = 0;
   const start = Math.floor((options.end.getTime() - options.days * 86_400_000) / STEP_MS) * STEP_MS;
 
-  for (let t = start; t < options.end.getTime(); t += STEP_MS) {
+  const step = async (context: StationContext, t: number) => {
     const now = new Date(t);
     const timestamp = now.toISOString();
     const hour = localHour(now, zone);
@@ -53,7 +55,7 @@ export async function backfill(
       // Each arrival with a different state of charge, the same for the same day.
       day += 1;
       car = new VirtualCar({ batteryKwh: 60, stateOfCharge: 0.3 + ((day * 37) % 40) / 100 });
-      await state.status(uid, {
+      await state.status(context, {
         connectorId: 1,
         status: 'Preparing',
         errorCode: 'NoError',
@@ -62,7 +64,7 @@ export async function backfill(
     }
     if (!plugged && car) {
       if (transactionId !== undefined) {
-        await state.stopTransaction(uid, {
+        await state.stopTransaction(context, {
           transactionId,
           meterStop: register,
           timestamp,
@@ -71,7 +73,7 @@ export async function backfill(
         transactionId = undefined;
       }
       car = undefined;
-      await state.status(uid, {
+      await state.status(context, {
         connectorId: 1,
         status: 'Available',
         errorCode: 'NoError',
@@ -88,28 +90,28 @@ export async function backfill(
       carFull: car?.full ?? true,
     });
     if (action === 'start' && car && transactionId === undefined) {
-      transactionId = await state.startTransaction(uid, {
+      transactionId = await state.startTransaction(context, {
         connectorId: 1,
         idTag: 'WITTY-LOCAL',
         meterStart: register,
         timestamp,
       });
       sessions += 1;
-      await state.status(uid, {
+      await state.status(context, {
         connectorId: 1,
         status: 'Charging',
         errorCode: 'NoError',
         timestamp,
       });
     } else if (action === 'stop' && transactionId !== undefined && !car?.full) {
-      await state.stopTransaction(uid, {
+      await state.stopTransaction(context, {
         transactionId,
         meterStop: register,
         timestamp,
         reason: 'Other',
       });
       transactionId = undefined;
-      await state.status(uid, {
+      await state.status(context, {
         connectorId: 1,
         status: 'Preparing',
         errorCode: 'NoError',
@@ -132,7 +134,7 @@ export async function backfill(
     linky.setLoad(house + (carWh * 3_600_000) / STEP_MS);
     // MeterValues every 10 minutes while a car is plugged, hourly otherwise; the TIC each 10 minutes.
     if (car || end.getUTCMinutes() === 0) {
-      await state.meterValues(uid, [
+      await state.meterValues(context, [
         {
           connectorId: 1,
           ...(transactionId !== undefined ? { transactionId } : {}),
@@ -142,16 +144,27 @@ export async function backfill(
         },
       ]);
     }
-    await state.tic(uid, linky.labels(end), end.toISOString());
+    await state.tic(context, linky.labels(end), end.toISOString());
     readings += 1;
+  };
+  // A day of steps per transaction: the history goes through the live ingest, batched.
+  const end = options.end.getTime();
+  for (let from = start; from < end; from += STEP_MS * STEPS_PER_TRANSACTION) {
+    await state.withStation(uid, async (context) => {
+      for (let t = from; t < Math.min(end, from + STEP_MS * STEPS_PER_TRANSACTION); t += STEP_MS)
+        await step(context, t);
+    });
   }
   if (transactionId !== undefined) {
-    await state.stopTransaction(uid, {
-      transactionId,
-      meterStop: register,
-      timestamp: options.end.toISOString(),
-      reason: 'Local',
-    });
+    const last = transactionId;
+    await state.withStation(uid, (context) =>
+      state.stopTransaction(context, {
+        transactionId: last,
+        meterStop: register,
+        timestamp: options.end.toISOString(),
+        reason: 'Local',
+      }),
+    );
   }
   return { readings, sessions };
 }

@@ -106,7 +106,9 @@ export class StationCommandRunner {
       try {
         record.response = await bus.call(row.uid, call.action, call.payload, timeoutMs);
         if (appliedByPlatform(call, record.response)) {
-          await state.platformChargeMode(row.uid, String(call.payload.value));
+          await state.withStation(row.uid, (station) =>
+            state.platformChargeMode(station, String(call.payload.value)),
+          );
           continue;
         }
         if (!accepted(call.action, record.response)) {
@@ -114,9 +116,11 @@ export class StationCommandRunner {
           break;
         }
         if (call.action === 'ChangeConfiguration') {
-          await state.configuration(row.uid, {
-            [String(call.payload.key)]: String(call.payload.value),
-          });
+          await state.withStation(row.uid, (station) =>
+            state.configuration(station, {
+              [String(call.payload.key)]: String(call.payload.value),
+            }),
+          );
         }
       } catch (error) {
         record.error = error instanceof Error ? error.message : String(error);

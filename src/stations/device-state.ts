@@ -1,9 +1,11 @@
 import type { Clock } from '../clock.js';
-import type { DeviceStore, DeviceStateUpdate } from '../devices/store.js';
+import type { UnitOfWork } from '../db/unit-of-work.js';
+import type { DeviceRow, DeviceStateUpdate, DeviceStore } from '../devices/store.js';
+import { energyCost } from '../domain/prices.js';
 import { energyKwh } from '../domain/sessions.js';
 import { availabilityOf, type ConnectorStatus } from '../domain/station-state.js';
-import { ERROR_NAMES } from '../telemetry/catalog.js';
-import type { TelemetryService } from '../telemetry/service.js';
+import type { TariffId } from '../domain/tariffs.js';
+import { ianaZone } from '../domain/time-buckets.js';
 import {
   CONFIGURATION_KEY,
   CONNECTOR,
@@ -11,8 +13,11 @@ import {
   TARIFF_NUMBERS,
   guideErrorCode,
 } from '../gateway/witty-profile.js';
+import { ERROR_NAMES, type MeasureRecorder, type SampleRow } from '../telemetry/index.js';
 import { currentFault } from './read-model.js';
-import type { StationStore } from './store.js';
+import type { SessionRow, StationRow, StationStore } from './store.js';
+
+const TEN_MINUTES = 600_000;
 
 /** A StatusNotification, as the gateway hands it over. */
 export interface StatusReport {
@@ -45,10 +50,80 @@ export interface StationInfo {
   connectivityType?: string;
 }
 
+/** The tariff a station's consumption counts in, and its price, at an instant. */
+export type PriceAt = (at: Date) => { tariff: TariffId; price: number };
+
+/** What device state asks of the grid meter (grid/ingest.ts), in the same unit of work. */
+export interface GridIngestPort {
+  /** Pricing of the station's consumption (the grid meter's tariff and the installation's prices). */
+  pricing(station: StationRow): Promise<PriceAt>;
+  /** A TIC frame of the station's Linky, kept only with the owner's consent. */
+  tic(
+    station: StationRow | undefined,
+    labels: Record<string, string>,
+    at: string,
+  ): Promise<'Accepted' | 'Rejected'>;
+}
+
+/** The stores device state writes to, bound to one unit of work. */
+export interface DeviceStateStores {
+  devices: DeviceStore;
+  stations: StationStore;
+  measures: MeasureRecorder;
+  gridIngest: GridIngestPort;
+}
+
+/**
+ * One station's view of a unit of work: its device row and association, read once at the start
+ * of an OCPP message (or of a change made for it), and the stores of the transaction. Device
+ * changes are gathered and written in one statement when the work ends.
+ */
+export class StationContext {
+  private readonly pending: DeviceStateUpdate = {};
+  private priceAt: PriceAt | undefined;
+
+  constructor(
+    readonly uid: string,
+    readonly stores: DeviceStateStores,
+    /** The device as stored, with the changes of this unit of work applied. */
+    readonly device: DeviceRow,
+    /** The station's association with an installation, if it has one. */
+    readonly station: StationRow | undefined,
+  ) {}
+
+  /** Changes device columns (written by flush, once). */
+  setDevice(values: DeviceStateUpdate): void {
+    Object.assign(this.pending, values);
+    Object.assign(this.device, values);
+  }
+
+  /** The pricing of the station's consumption, read once per unit of work. */
+  async pricing(station: StationRow): Promise<PriceAt> {
+    this.priceAt ??= await this.stores.gridIngest.pricing(station);
+    return this.priceAt;
+  }
+
+  /** Writes the gathered device changes. */
+  async flush(): Promise<void> {
+    if (Object.keys(this.pending).length === 0) return;
+    await this.stores.devices.update(this.uid, this.pending);
+    for (const key of Object.keys(this.pending))
+      delete this.pending[key as keyof DeviceStateUpdate];
+  }
+}
+
 /** A station's timestamp in the platform's storage form (UTC, milliseconds, `Z`). */
 export function normalizeTimestamp(timestamp: string): string {
   const date = new Date(timestamp);
   return Number.isNaN(date.getTime()) ? timestamp : date.toISOString();
+}
+
+/** A device that was removed from the registry while it was connected. */
+export class UnknownDeviceError extends Error {
+  constructor(readonly uid: string) {
+    super(`device ${uid} is not in the registry`);
+    this.name = 'UnknownDeviceError';
+  }
 }
 
 const flag = (value: boolean | undefined) => (value === undefined ? undefined : value ? 1 : 0);
@@ -57,68 +132,74 @@ const defined = <T extends object>(value: T) =>
 
 /**
  * What the devices tell the platform, kept as their live state: connection, boot facts,
- * connector statuses, sessions with their energy and charging time, Witty settings.
+ * connector statuses, sessions with their energy and charging time, Witty settings. Every
+ * change runs in a StationContext, so that one message is one transaction.
  */
 export class DeviceStateService {
   constructor(
-    private readonly devices: DeviceStore,
-    private readonly stations: StationStore,
-    private readonly telemetry: TelemetryService,
+    private readonly uow: UnitOfWork<DeviceStateStores>,
     private readonly clock: Clock,
   ) {}
-
-  /** Records a log of the station's association, when it has one, if its value changed. */
-  private async logChange(
-    uid: string,
-    logName: string,
-    value: Record<string, unknown>,
-    at: string,
-    always = false,
-  ) {
-    const station = await this.stations.findByUid(uid);
-    if (station) await this.logFor(station.id, logName, value, at, always);
-  }
-
-  /** Records a log of a station association if its value changed (or always). */
-  private async logFor(
-    stationId: string,
-    logName: string,
-    value: Record<string, unknown>,
-    at: string,
-    always = false,
-  ) {
-    if (!always) {
-      const last = await this.telemetry.lastLogValue(stationId, logName);
-      if (JSON.stringify(last) === JSON.stringify(value)) return;
-    }
-    await this.telemetry.log(stationId, logName, value, at);
-  }
 
   private now(): string {
     return this.clock.now().toISOString();
   }
 
+  /**
+   * Runs `work` for one station in one transaction: the device and its association are read
+   * once, device changes written once at the end, and everything commits or fails together.
+   */
+  withStation<T>(uid: string, work: (context: StationContext) => Promise<T>): Promise<T> {
+    return this.uow.run(async (stores) => {
+      const [device, station] = await Promise.all([
+        stores.devices.find(uid),
+        stores.stations.findByUid(uid),
+      ]);
+      if (!device) throw new UnknownDeviceError(uid);
+      const context = new StationContext(uid, stores, device, station);
+      const result = await work(context);
+      await context.flush();
+      return result;
+    });
+  }
+
+  /** Records a log of the station's association, when it has one, if its value changed. */
+  private async logChange(
+    context: StationContext,
+    logName: string,
+    value: Record<string, unknown>,
+    at: string,
+    always = false,
+  ): Promise<void> {
+    const { station, stores } = context;
+    if (!station) return;
+    if (!always) {
+      const last = await stores.measures.lastLogValue(station.id, logName);
+      if (JSON.stringify(last) === JSON.stringify(value)) return;
+    }
+    await stores.measures.log(station.id, logName, value, at);
+  }
+
   async connected(uid: string): Promise<void> {
-    const now = this.now();
-    await this.devices.update(uid, { connected: 1, last_seen_at: now });
+    await this.uow.read.devices.update(uid, { connected: 1, last_seen_at: this.now() });
   }
 
   async disconnected(uid: string): Promise<void> {
-    await this.devices.update(uid, { connected: 0 });
+    await this.uow.read.devices.update(uid, { connected: 0 });
   }
 
   /** Any message proves the station is alive. */
-  async seen(uid: string): Promise<void> {
-    await this.devices.update(uid, { last_seen_at: this.now() });
+  seen(context: StationContext): void {
+    context.setDevice({ last_seen_at: this.now() });
   }
 
-  async booted(
-    uid: string,
+  booted(
+    context: StationContext,
     boot: { vendor: string; model: string; firmwareVersion?: string },
     heartbeatInterval: number,
-  ): Promise<void> {
+  ): void {
     const now = this.now();
-    await this.devices.update(uid, {
+    context.setDevice({
       booted_at: now,
       last_seen_at: now,
       last_heartbeat_at: now,
@@ -129,15 +210,16 @@ export class DeviceStateService {
     });
   }
 
-  async heartbeat(uid: string): Promise<void> {
+  heartbeat(context: StationContext): void {
     const now = this.now();
-    await this.devices.update(uid, { last_seen_at: now, last_heartbeat_at: now });
+    context.setDevice({ last_seen_at: now, last_heartbeat_at: now });
   }
 
-  async status(uid: string, report: StatusReport): Promise<void> {
+  async status(context: StationContext, report: StatusReport): Promise<void> {
+    const { uid, stores } = context;
     const at = report.timestamp ? normalizeTimestamp(report.timestamp) : this.now();
     const code = guideErrorCode(report.errorCode, report.vendorId, report.vendorErrorCode);
-    await this.devices.upsertConnector({
+    await stores.devices.upsertConnector({
       uid,
       connector_id: report.connectorId,
       status: report.status,
@@ -147,76 +229,79 @@ export class DeviceStateService {
       updated_at: at,
     });
     if (report.connectorId > 0) {
-      const session = await this.stations.openSession(uid, report.connectorId);
+      const session = await stores.stations.openSession(uid, report.connectorId);
       if (session)
-        await this.accountChargingTime(session.id, session, report.status === 'Charging', at);
+        await this.accountChargingTime(context, session, report.status === 'Charging', at);
     }
-    await this.logStatusChanges(uid, at);
+    await this.logStatusChanges(context, at);
   }
 
   /** SocketState when the availability changes; Errors when a fault appears or clears. */
-  private async logStatusChanges(uid: string, at: string): Promise<void> {
-    const station = await this.stations.findByUid(uid);
+  private async logStatusChanges(context: StationContext, at: string): Promise<void> {
+    const { station, stores, uid } = context;
     if (!station) return;
-    const connectors = await this.devices.connectors(uid);
+    const connectors = await stores.devices.connectors(uid);
     const statuses = new Map(connectors.map((c) => [c.connector_id, c.status as ConnectorStatus]));
-    await this.logFor(station.id, 'SocketState', { socketState: availabilityOf(statuses) }, at);
+    await this.logChange(context, 'SocketState', { socketState: availabilityOf(statuses) }, at);
     // The same fault the API shows as error.code.
     const name = ERROR_NAMES[currentFault(connectors)] ?? 'noError';
-    const last = (await this.telemetry.lastLogValue(station.id, 'Errors')) as
+    const last = (await stores.measures.lastLogValue(station.id, 'Errors')) as
       { code: string; state: boolean } | undefined;
     if (name !== 'noError' && (last?.code !== name || !last.state)) {
-      await this.logFor(station.id, 'Errors', { code: name, state: true }, at, true);
+      await this.logChange(context, 'Errors', { code: name, state: true }, at, true);
     } else if (name === 'noError' && last?.state) {
-      await this.logFor(station.id, 'Errors', { code: last.code, state: false }, at, true);
+      await this.logChange(context, 'Errors', { code: last.code, state: false }, at, true);
     }
   }
 
   /** Starts or stops the charging clock of a session when the connector starts or stops charging. */
   private async accountChargingTime(
-    sessionId: number,
-    session: { charging_since: string | null; charging_seconds: number },
+    context: StationContext,
+    session: SessionRow,
     charging: boolean,
     at: string,
   ): Promise<void> {
     if (charging && session.charging_since === null) {
-      await this.stations.updateSession(sessionId, { charging_since: at });
+      session.charging_since = at;
+      await context.stores.stations.updateSession(session.id, { charging_since: at });
     } else if (!charging && session.charging_since !== null) {
       const seconds = Math.max(0, (Date.parse(at) - Date.parse(session.charging_since)) / 1000);
-      await this.stations.updateSession(sessionId, {
+      session.charging_since = null;
+      session.charging_seconds += seconds;
+      await context.stores.stations.updateSession(session.id, {
         charging_since: null,
-        charging_seconds: session.charging_seconds + seconds,
+        charging_seconds: session.charging_seconds,
       });
     }
   }
 
-  /** Remembers how far the station's clock is from ours, to measure its sessions in its time. */
-  private async stationTime(uid: string, timestamp: string): Promise<void> {
-    const offset = Date.parse(timestamp) - this.clock.now().getTime();
-    if (Number.isFinite(offset)) await this.devices.update(uid, { clock_offset_ms: offset });
-  }
-
-  async meterValues(uid: string, readings: MeterReading[]): Promise<void> {
+  async meterValues(context: StationContext, readings: MeterReading[]): Promise<void> {
+    const { uid, stores } = context;
     const latest = readings.at(-1);
-    if (latest) await this.stationTime(uid, latest.timestamp);
+    // How far the station's clock is from ours, to measure its sessions in its time.
+    if (latest) {
+      const offset = Date.parse(latest.timestamp) - this.clock.now().getTime();
+      if (Number.isFinite(offset)) context.setDevice({ clock_offset_ms: offset });
+    }
     for (const { timestamp, ...rest } of readings) {
       const reading = { ...rest, timestamp: normalizeTimestamp(timestamp) };
       if (reading.energyWh === undefined && reading.powerW === undefined) continue;
       const session =
         reading.transactionId !== undefined
-          ? await this.stations.findSession(uid, reading.transactionId)
-          : await this.stations.openSession(uid, reading.connectorId);
-      await this.telemetry.stationReading(uid, {
+          ? await stores.stations.findSession(uid, reading.transactionId)
+          : await stores.stations.openSession(uid, reading.connectorId);
+      const open = session && session.stopped_at === null ? session : undefined;
+      await this.recordReading(context, {
         // A transaction's readings are its connector's, whatever connectorId they came with.
         connectorId: session?.connector_id ?? reading.connectorId,
         at: reading.timestamp,
         ...(reading.energyWh !== undefined ? { energyWh: reading.energyWh } : {}),
         ...(reading.powerW !== undefined ? { powerW: reading.powerW } : {}),
-        sessionId: session && session.stopped_at === null ? session.id : null,
+        sessionId: open?.id ?? null,
       });
-      if (!session || session.stopped_at !== null) continue;
-      await this.stations.updateSession(session.id, {
-        ...(reading.energyWh !== undefined && reading.energyWh >= session.meter_start_wh
+      if (!open) continue;
+      await stores.stations.updateSession(open.id, {
+        ...(reading.energyWh !== undefined && reading.energyWh >= open.meter_start_wh
           ? { last_meter_wh: reading.energyWh, last_meter_at: reading.timestamp }
           : {}),
         ...(reading.powerW !== undefined ? { power_w: reading.powerW } : {}),
@@ -224,9 +309,72 @@ export class DeviceStateService {
     }
   }
 
-  /** OCPP 1.6 §4.8 StartTransaction: opens a session; its id is the transactionId. */
+  /**
+   * A register reading (MeterValues, StartTransaction, StopTransaction): the energy since the
+   * previous reading of the connector becomes an EnergyConsumption and a ConsumptionCost sample
+   * dated at the start of that interval; power becomes a ChargingPower sample.
+   */
+  private async recordReading(
+    context: StationContext,
+    reading: {
+      connectorId: number;
+      at: string;
+      energyWh?: number;
+      powerW?: number;
+      sessionId: number | null;
+    },
+  ): Promise<void> {
+    const { station, device } = context;
+    const samples: SampleRow[] = [];
+    if (reading.energyWh !== undefined) {
+      // OCPP 1.6 §4.7: each connector has its own register; readings are deltas against it.
+      const registers = device.registers
+        ? (JSON.parse(device.registers) as Record<string, { wh: number; at: string }>)
+        : {};
+      const last = registers[reading.connectorId];
+      // A reading not newer than the last one (a retry, a late or repeated sample) adds nothing.
+      if (last && reading.at <= last.at) return;
+      // A register that goes back (meter replaced, reset) starts a new baseline. The baseline
+      // and the samples it yields commit together.
+      registers[reading.connectorId] = { wh: reading.energyWh, at: reading.at };
+      context.setDevice({ registers: JSON.stringify(registers) });
+      if (station && last && reading.energyWh > last.wh) {
+        const energy = (reading.energyWh - last.wh) / 1000;
+        const at =
+          last.at < reading.at
+            ? last.at
+            : new Date(Date.parse(reading.at) - TEN_MINUTES).toISOString();
+        const { tariff, price } = (await context.pricing(station))(new Date(at));
+        const sample = { device_id: station.id, at, tariff, session_id: reading.sessionId };
+        samples.push(
+          { ...sample, measure: 'EnergyConsumption', value: energy },
+          { ...sample, measure: 'ConsumptionCost', value: energyCost(energy, price) },
+        );
+      }
+    }
+    if (station && reading.powerW !== undefined) {
+      const { tariff } = (await context.pricing(station))(new Date(reading.at));
+      samples.push({
+        device_id: station.id,
+        measure: 'ChargingPower',
+        at: reading.at,
+        tariff,
+        value: reading.powerW / 1000,
+        session_id: reading.sessionId,
+      });
+    }
+    if (station && samples.length > 0)
+      await context.stores.measures.samples(samples, ianaZone(station.timezone));
+  }
+
+  /**
+   * OCPP 1.6 §4.8 StartTransaction: opens a session; its id is the transactionId. A transaction
+   * refused at its start (`blocked`) is recorded apart, already over: the charger ends it by
+   * itself (§4.8, StopTransactionOnInvalidId), it never blocks a later start and it is never one
+   * of the owner's sessions.
+   */
   async startTransaction(
-    uid: string,
+    context: StationContext,
     start: {
       connectorId: number;
       idTag: string;
@@ -235,34 +383,34 @@ export class DeviceStateService {
       blocked?: boolean;
     },
   ): Promise<number> {
+    const { uid, stores, station } = context;
     const timestamp = normalizeTimestamp(start.timestamp);
-    const station = await this.stations.findByUid(uid);
-    const connector = (await this.devices.connectors(uid)).find(
-      (c) => c.connector_id === start.connectorId,
-    );
-    // A session can only be open once per connector. The same StartTransaction sent again (OCPP
-    // 1.6 §4.8: retried when its answer was lost) gets the same transactionId; another one
-    // closes the session left open.
-    const previous = await this.stations.openSession(uid, start.connectorId);
-    if (
-      previous &&
-      previous.started_at === timestamp &&
-      previous.meter_start_wh === start.meterStart
-    ) {
-      return previous.id;
-    }
-    if (previous) {
-      await this.stopTransaction(uid, {
-        transactionId: previous.id,
-        meterStop: previous.last_meter_wh,
-        timestamp,
-        reason: 'Other',
-      });
-    }
-    // A transaction refused at its start (idTag Blocked) is recorded, already over: the
-    // charger ends it by itself (OCPP 1.6 §4.8) and it never blocks a later start.
     const blocked = start.blocked === true;
-    const sessionId = await this.stations.insertSession({
+    if (!blocked) {
+      // A session can only be open once per connector. The same StartTransaction sent again
+      // (OCPP 1.6 §4.8: retried when its answer was lost) gets the same transactionId; another
+      // one closes the session left open.
+      const previous = await stores.stations.openSession(uid, start.connectorId);
+      if (
+        previous &&
+        previous.started_at === timestamp &&
+        previous.meter_start_wh === start.meterStart
+      ) {
+        return previous.id;
+      }
+      if (previous) {
+        await this.stopTransaction(context, {
+          transactionId: previous.id,
+          meterStop: previous.last_meter_wh,
+          timestamp,
+          reason: 'Other',
+        });
+      }
+    }
+    const connector = blocked
+      ? undefined
+      : (await stores.devices.connectors(uid)).find((c) => c.connector_id === start.connectorId);
+    const sessionId = await stores.stations.insertSession({
       uid,
       station_id: station?.id ?? null,
       connector_id: start.connectorId,
@@ -272,12 +420,13 @@ export class DeviceStateService {
       last_meter_wh: start.meterStart,
       last_meter_at: timestamp,
       power_w: null,
-      charging_since: !blocked && connector?.status === 'Charging' ? timestamp : null,
+      charging_since: connector?.status === 'Charging' ? timestamp : null,
       charging_seconds: 0,
       stopped_at: blocked ? timestamp : null,
       stop_reason: blocked ? 'DeAuthorized' : null,
+      refused: blocked ? 1 : 0,
     });
-    await this.telemetry.stationReading(uid, {
+    await this.recordReading(context, {
       connectorId: start.connectorId,
       at: timestamp,
       energyWh: start.meterStart,
@@ -285,7 +434,7 @@ export class DeviceStateService {
     });
     if (!blocked) {
       await this.logChange(
-        uid,
+        context,
         'SessionStart',
         { evcsSocket: start.connectorId === CONNECTOR.m2 ? 'm2' : 'm3', evcsCableValue: null },
         timestamp,
@@ -297,38 +446,38 @@ export class DeviceStateService {
 
   /** OCPP 1.6 §4.10 StopTransaction: closes the session with its final register value. */
   async stopTransaction(
-    uid: string,
+    context: StationContext,
     stop: { transactionId: number; meterStop: number; timestamp: string; reason?: string },
   ): Promise<boolean> {
-    const session = await this.stations.findSession(uid, stop.transactionId);
+    const { uid, stores } = context;
+    const session = await stores.stations.findSession(uid, stop.transactionId);
     if (!session || session.stopped_at !== null) return false;
     const timestamp = normalizeTimestamp(stop.timestamp);
-    await this.accountChargingTime(session.id, session, false, timestamp);
+    await this.accountChargingTime(context, session, false, timestamp);
     const meterStop = Math.max(session.meter_start_wh, stop.meterStop);
-    await this.telemetry.stationReading(uid, {
+    await this.recordReading(context, {
       connectorId: session.connector_id,
       at: timestamp,
       energyWh: meterStop,
       sessionId: session.id,
     });
-    await this.stations.updateSession(session.id, {
+    await stores.stations.updateSession(session.id, {
       stopped_at: timestamp,
       last_meter_wh: meterStop,
       last_meter_at: timestamp,
       power_w: 0,
       stop_reason: stop.reason ?? 'Local',
     });
-    const closed = await this.stations.findSession(uid, session.id);
-    const cost = (await this.telemetry.sessionCosts([session.id])).get(session.id) ?? 0;
+    const costs = await stores.measures.sessionTotals('ConsumptionCost', [session.id]);
     await this.logChange(
-      uid,
+      context,
       'SessionEnd',
       {
-        chargingDuration: Math.round(closed?.charging_seconds ?? 0),
+        chargingDuration: Math.round(session.charging_seconds),
         sessionDuration: Math.round(
           (Date.parse(timestamp) - Date.parse(session.started_at)) / 1000,
         ),
-        cost: Math.round(cost * 1e6) / 1e6,
+        cost: Math.round((costs.get(session.id) ?? 0) * 1e6) / 1e6,
         energy: energyKwh(session.meter_start_wh, meterStop),
       },
       timestamp,
@@ -337,34 +486,35 @@ export class DeviceStateService {
     return true;
   }
 
-  async stationInfo(uid: string, info: StationInfo): Promise<void> {
-    const update: DeviceStateUpdate = defined({
-      mac_address: info.macAddress?.toUpperCase().replaceAll(':', '-'),
-      wifi_ssid: info.wifiSsid,
-      phase_number: info.phaseNumber,
-      erl_connected: flag(info.erlConnected),
-      tic_connected: info.ticConnected,
-      night_mode_connected: info.nightModeConnected,
-      shedding_mode: info.sheddingMode,
-      connectivity_type: info.connectivityType,
-    });
-    if (Object.keys(update).length > 0) await this.devices.update(uid, update);
+  stationInfo(context: StationContext, info: StationInfo): void {
+    context.setDevice(
+      defined({
+        mac_address: info.macAddress?.toUpperCase().replaceAll(':', '-'),
+        wifi_ssid: info.wifiSsid,
+        phase_number: info.phaseNumber,
+        erl_connected: flag(info.erlConnected),
+        tic_connected: info.ticConnected,
+        night_mode_connected: info.nightModeConnected,
+        shedding_mode: info.sheddingMode,
+        connectivity_type: info.connectivityType,
+      }),
+    );
   }
 
   async keySwitch(
-    uid: string,
+    context: StationContext,
     keySwitch: 'locked' | 'unlocked',
     evcsLocked: boolean,
   ): Promise<void> {
-    await this.devices.update(uid, { key_switch: keySwitch, evcs_locked: evcsLocked ? 1 : 0 });
-    await this.logChange(uid, 'KeySwitch', { keySwitch }, this.now());
+    context.setDevice({ key_switch: keySwitch, evcs_locked: evcsLocked ? 1 : 0 });
+    await this.logChange(context, 'KeySwitch', { keySwitch }, this.now());
   }
 
-  async cyberSecurity(uid: string, event: number, message?: string): Promise<void> {
+  async cyberSecurity(context: StationContext, event: number, message?: string): Promise<void> {
     const now = this.now();
-    await this.devices.update(uid, { last_cybersecurity_event: event, last_cybersecurity_at: now });
+    context.setDevice({ last_cybersecurity_event: event, last_cybersecurity_at: now });
     await this.logChange(
-      uid,
+      context,
       'CyberSecurity',
       { event, timestamp: now, ...(message ? { message } : {}) },
       now,
@@ -373,63 +523,56 @@ export class DeviceStateService {
   }
 
   /** Settings the platform holds for the station: the owner's TIC consent. */
-  async desiredConfiguration(uid: string): Promise<Record<string, string>> {
-    const station = await this.stations.findByUid(uid);
+  desiredConfiguration(context: StationContext): Record<string, string> {
+    const { station } = context;
     return station ? { [CONFIGURATION_KEY.authorizeTic]: String(station.authorize_tic === 1) } : {};
   }
 
   /** A TIC frame (DataTransfer Tic), kept only with the owner's consent. */
   tic(
-    uid: string,
+    context: StationContext,
     labels: Record<string, string>,
     timestamp?: string,
   ): Promise<'Accepted' | 'Rejected'> {
-    return this.telemetry.ticReading(
-      uid,
-      labels,
-      timestamp ? normalizeTimestamp(timestamp) : this.now(),
-    );
+    const at = timestamp ? normalizeTimestamp(timestamp) : this.now();
+    return context.stores.gridIngest.tic(context.station, labels, at);
   }
 
   /** Witty settings as the station reports them (GetConfiguration) or accepts them (ChangeConfiguration). */
-  async configuration(uid: string, values: Record<string, string>): Promise<void> {
-    const update: DeviceStateUpdate = {};
+  async configuration(context: StationContext, values: Record<string, string>): Promise<void> {
     const chargeMode = values[CONFIGURATION_KEY.chargeMode];
     if (
       chargeMode === 'immediate' ||
       chargeMode === 'deferred' ||
       chargeMode === 'deferredExclusive'
     ) {
-      await this.logChange(uid, 'ChargeMode', { chargeMode }, this.now());
-      update.charge_mode = chargeMode;
+      await this.logChange(context, 'ChargeMode', { chargeMode }, this.now());
       // The station knows the key: it applies its mode itself again.
-      update.charge_mode_by_platform = 0;
+      context.setDevice({ charge_mode: chargeMode, charge_mode_by_platform: 0 });
     }
     const ledPower = Number(values[CONFIGURATION_KEY.ledPower]);
     if (Number.isInteger(ledPower) && ledPower >= 30 && ledPower <= 100)
-      update.led_power = ledPower;
+      context.setDevice({ led_power: ledPower });
     const tariffs: Record<string, string> = {};
     for (const n of TARIFF_NUMBERS) {
       const value = values[CONFIGURATION_KEY.tariff(n)];
       if (value === 'hc' || value === 'hp') tariffs[`tariff${n}`] = value;
     }
     if (Object.keys(tariffs).length > 0) {
-      const device = await this.devices.find(uid);
-      const known = device?.tariff_classes
-        ? (JSON.parse(device.tariff_classes) as Record<string, string>)
+      const known = context.device.tariff_classes
+        ? (JSON.parse(context.device.tariff_classes) as Record<string, string>)
         : {};
-      update.tariff_classes = JSON.stringify({ ...known, ...tariffs });
+      context.setDevice({ tariff_classes: JSON.stringify({ ...known, ...tariffs }) });
     }
-    if (Object.keys(update).length > 0) await this.devices.update(uid, update);
   }
 
   /**
    * A charger that does not know WittyChargeMode (a generic OCPP charger): the platform keeps
    * the mode and applies it at authorization (see idTagStatus).
    */
-  async platformChargeMode(uid: string, chargeMode: string): Promise<void> {
-    await this.logChange(uid, 'ChargeMode', { chargeMode }, this.now());
-    await this.devices.update(uid, { charge_mode: chargeMode, charge_mode_by_platform: 1 });
+  async platformChargeMode(context: StationContext, chargeMode: string): Promise<void> {
+    await this.logChange(context, 'ChargeMode', { chargeMode }, this.now());
+    context.setDevice({ charge_mode: chargeMode, charge_mode_by_platform: 1 });
   }
 
   /**
@@ -437,19 +580,19 @@ export class DeviceStateService {
    * mode the platform applies may only start in deferred modes when the platform asks it
    * (RemoteStartTransaction carries REMOTE_ID_TAG).
    */
-  async idTagStatus(uid: string, idTag: string): Promise<'Accepted' | 'Blocked'> {
+  idTagStatus(context: StationContext, idTag: string): 'Accepted' | 'Blocked' {
     if (idTag === REMOTE_ID_TAG) return 'Accepted';
-    const device = await this.devices.find(uid);
+    const { device } = context;
     const deferred =
-      device?.charge_mode === 'deferred' || device?.charge_mode === 'deferredExclusive';
-    return device?.charge_mode_by_platform === 1 && deferred ? 'Blocked' : 'Accepted';
+      device.charge_mode === 'deferred' || device.charge_mode === 'deferredExclusive';
+    return device.charge_mode_by_platform === 1 && deferred ? 'Blocked' : 'Accepted';
   }
 
-  async firmwareStatus(uid: string, status: string): Promise<void> {
-    await this.devices.update(uid, { firmware_status: status });
+  firmwareStatus(context: StationContext, status: string): void {
+    context.setDevice({ firmware_status: status });
   }
 
-  async diagnosticsStatus(uid: string, status: string): Promise<void> {
-    await this.devices.update(uid, { diagnostics_status: status });
+  diagnosticsStatus(context: StationContext, status: string): void {
+    context.setDevice({ diagnostics_status: status });
   }
 }

@@ -1,8 +1,8 @@
-import type { Kysely, Selectable, Updateable } from 'kysely';
+import type { Selectable, Updateable } from 'kysely';
+import { atomically, type Executor } from '../db/unit-of-work.js';
 import type {
   ChargingSessionsTable,
   ChargingStationsTable,
-  Database,
   StationCommandsTable,
 } from '../db/schema.js';
 
@@ -12,7 +12,7 @@ export type CommandRow = Selectable<StationCommandsTable>;
 
 /** SQL of charging stations: associations, sessions and commands. */
 export class StationStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(private readonly db: Executor) {}
 
   listForInstallation(installationId: number): Promise<StationRow[]> {
     return this.db
@@ -44,7 +44,7 @@ export class StationStore {
    * installation's externalId.
    */
   async associate(station: StationRow, externalId: string, gridMeterId: string): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await atomically(this.db, async (trx) => {
       await trx.insertInto('charging_stations').values(station).execute();
       await trx
         .insertInto('grid_meters')
@@ -71,7 +71,7 @@ export class StationStore {
   }
 
   async dissociate(station: StationRow): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await atomically(this.db, async (trx) => {
       await trx.deleteFrom('grid_meters').where('station_id', '=', station.id).execute();
       await trx.deleteFrom('charging_stations').where('id', '=', station.id).execute();
       await trx
@@ -124,6 +124,7 @@ export class StationStore {
         .selectAll()
         .where('station_id', '=', stationId)
         .where('stopped_at', 'is not', null)
+        .where('refused', '=', 0)
         .orderBy('stopped_at', 'desc')
         .orderBy('id', 'desc')
         .executeTakeFirst(),

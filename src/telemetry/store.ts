@@ -1,10 +1,6 @@
-import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
-import type {
-  Database,
-  LogRecordsTable,
-  MeasureRollupTable,
-  MeasureSamplesTable,
-} from '../db/schema.js';
+import { sql, type Selectable } from 'kysely';
+import { atomically, type Executor } from '../db/unit-of-work.js';
+import type { LogRecordsTable, MeasureRollupTable, MeasureSamplesTable } from '../db/schema.js';
 
 export type SampleRow = Omit<Selectable<MeasureSamplesTable>, 'id'>;
 export type RollupRow = Selectable<MeasureRollupTable>;
@@ -70,7 +66,7 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 
 /** SQL of measures (raw 10-minute samples, hourly and daily rollups) and logs. */
 export class TelemetryStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(private readonly db: Executor) {}
 
   /**
    * Stores samples and adds them to the hourly and daily rollups, in one transaction, so that
@@ -78,16 +74,13 @@ export class TelemetryStore {
    */
   async insertSamples(samples: readonly PlacedSample[]): Promise<void> {
     if (samples.length === 0) return;
-    await this.db.transaction().execute(async (trx) => {
+    await atomically(this.db, async (trx) => {
       await this.insertRaw(trx, samples);
       await this.addToRollups(trx, samples);
     });
   }
 
-  private async insertRaw(
-    trx: Transaction<Database>,
-    samples: readonly PlacedSample[],
-  ): Promise<void> {
+  private async insertRaw(trx: Executor, samples: readonly PlacedSample[]): Promise<void> {
     for (const chunk of chunks(samples, ROWS_PER_STATEMENT)) {
       await trx
         .insertInto('measure_samples')
@@ -105,10 +98,7 @@ export class TelemetryStore {
     }
   }
 
-  private async addToRollups(
-    trx: Transaction<Database>,
-    samples: readonly PlacedSample[],
-  ): Promise<void> {
+  private async addToRollups(trx: Executor, samples: readonly PlacedSample[]): Promise<void> {
     const merge = (table: 'measure_hours' | 'measure_days') => ({
       sum: sql<number>`${sql.ref(`${table}.sum`)} + excluded.sum`,
       count: sql<number>`${sql.ref(`${table}.count`)} + excluded.count`,
@@ -152,7 +142,7 @@ export class TelemetryStore {
     build: (from: readonly SampleRow[]) => PlacedSample[],
     sourceMeasure: string,
   ): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await atomically(this.db, async (trx) => {
       // Read in the same transaction, so that no sample stored meanwhile is lost.
       const source = await trx
         .selectFrom('measure_samples')

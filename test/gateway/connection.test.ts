@@ -231,9 +231,10 @@ describeEachDialect('OCPP connections', (dialect) => {
     });
 
     it('once the charger reports WittyChargeMode itself, the platform stops applying the mode', async () => {
-      await t.app.platform.deviceState.configuration(station.client.identity ?? '', {
-        WittyChargeMode: 'deferred',
-      });
+      const { deviceState } = t.app.platform;
+      await deviceState.withStation(station.client.identity ?? '', (context) =>
+        deviceState.configuration(context, { WittyChargeMode: 'deferred' }),
+      );
       expect(await station.client.call('Authorize', { idTag: 'LOCALTAG' })).toEqual({
         idTagInfo: { status: 'Accepted' },
       });

@@ -1,0 +1,34 @@
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.js';
+
+/** What a store runs its SQL on: the database, or the transaction of the caller's unit of work. */
+export type Executor = Kysely<Database>;
+
+/**
+ * Runs `work` in a transaction: the caller's when `db` already is one (the statements join its
+ * unit of work), else a new one. Stores use it for their multi-statement writes.
+ */
+export function atomically<T>(db: Executor, work: (trx: Executor) => Promise<T>): Promise<T> {
+  return db.isTransaction ? work(db) : db.transaction().execute(work);
+}
+
+/**
+ * One change, one transaction: `run` gives the work a set of stores bound to a new transaction
+ * (built by `bind`), commits when the work resolves and rolls back when it throws. One OCPP
+ * message, one API change and the events they raise commit or fail together.
+ */
+export class UnitOfWork<Stores> {
+  /** The stores outside any transaction, for reads that need no consistency with a change. */
+  readonly read: Stores;
+
+  constructor(
+    private readonly db: Executor,
+    private readonly bind: (executor: Executor) => Stores,
+  ) {
+    this.read = bind(db);
+  }
+
+  run<T>(work: (stores: Stores) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((trx) => work(this.bind(trx)));
+  }
+}
