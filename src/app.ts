@@ -198,10 +198,14 @@ export async function buildApp(
     clock: platform.clock,
     log: app.log,
     callTimeoutMs: config.commandTimeoutMs,
+    // OCPP 1.6 §5.8: after a boot the platform reads the station's settings (a tracked command).
+    afterBoot: async (uid) => {
+      await commands.configure(uid);
+    },
   });
   app.decorate('gateway', gateway);
   const commands = new StationCommandRunner({
-    stations: platform.stationStore,
+    uow: platform.uow,
     state: platform.deviceState,
     bus: gateway,
     clock: platform.clock,
@@ -223,10 +227,8 @@ export async function buildApp(
     devices: platform.deviceStore,
     access: platform.access,
     telemetry: platform.telemetry,
-    bus: gateway,
+    commands,
     clock: platform.clock,
-    commandTimeoutMs: config.commandTimeoutMs,
-    log: app.log,
   });
   // This process holds no station connection yet; commands left pending by a stopped one can no
   // longer complete.

@@ -178,7 +178,8 @@ export interface ChargingSessionsTable {
 
 export interface StationCommandsTable {
   id: string;
-  station_id: string;
+  /** Null for a platform command to a device not associated yet. */
+  station_id: string | null;
   uid: string;
   type: string;
   request: string;

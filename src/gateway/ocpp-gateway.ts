@@ -6,8 +6,6 @@ import type { Clock } from '../clock.js';
 import type { DeviceService } from '../devices/service.js';
 import type { DeviceStateService } from '../stations/index.js';
 import { ocppHandlers, type HandlerContext } from './handlers.js';
-import type { GetConfigurationResponse } from './ocpp-messages.js';
-import { ALL_CONFIGURATION_KEYS } from './witty-profile.js';
 
 // ocpp-rpc is CommonJS and spreads its error classes into its exports: Node's ESM loader
 // only sees some names, so take them from the default export.
@@ -77,6 +75,8 @@ export class OcppGateway implements StationCommandBus {
       log: FastifyBaseLogger;
       /** How long a CALL waits for the station's answer. */
       callTimeoutMs: number;
+      /** What follows an accepted boot (the platform's configuration command). */
+      afterBoot: (uid: string) => Promise<void>;
     },
   ) {
     this.server = new RPCServer({
@@ -139,7 +139,7 @@ export class OcppGateway implements StationCommandBus {
         .catch((error: unknown) => log.warn({ err: error, uid }, 'disconnect not recorded'));
     });
 
-    const handlers = ocppHandlers(state, { afterBoot: (id) => this.readConfiguration(id) });
+    const handlers = ocppHandlers(state, { afterBoot: this.deps.afterBoot });
     for (const [action, handler] of Object.entries(handlers)) {
       client.handle(action, async ({ params }) => {
         const pending: (() => Promise<void>)[] = [];
@@ -167,31 +167,6 @@ export class OcppGateway implements StationCommandBus {
     }
     await state.connected(uid);
     log.info({ uid, remoteAddress: client.handshake.remoteAddress }, 'station connected');
-  }
-
-  /** OCPP 1.6 §5.8 GetConfiguration of the Witty keys; a generic charger reports them unknown. */
-  private async readConfiguration(uid: string): Promise<void> {
-    const response = await this.call<GetConfigurationResponse>(
-      uid,
-      'GetConfiguration',
-      { key: ALL_CONFIGURATION_KEYS },
-      this.deps.callTimeoutMs,
-    );
-    const values: Record<string, string> = {};
-    for (const entry of response.configurationKey ?? []) {
-      if (entry.value !== undefined) values[entry.key] = entry.value;
-    }
-    const { state } = this.deps;
-    // Settings the platform holds (TIC consent) go to a station that reports another value.
-    const desired = await state.withStation(uid, async (station) => {
-      await state.configuration(station, values);
-      return state.desiredConfiguration(station);
-    });
-    for (const [key, value] of Object.entries(desired)) {
-      if (key in values && values[key] !== value) {
-        await this.call(uid, 'ChangeConfiguration', { key, value }, this.deps.callTimeoutMs);
-      }
-    }
   }
 
   async call<T = unknown>(

@@ -10,11 +10,15 @@ import {
   type TariffId,
 } from '../domain/tariffs.js';
 import { ApiError } from '../errors.js';
-import type { StationCommandBus } from '../gateway/ocpp-gateway.js';
 import { CONFIGURATION_KEY } from '../gateway/witty-profile.js';
 import type { Caller } from '../identity/index.js';
 import type { InstallationAccess, InstallationNeed } from '../installations/access.js';
-import type { StationRow, StationStore } from '../stations/store.js';
+import {
+  changeConfiguration,
+  type StationCommandRunner,
+  type StationRow,
+  type StationStore,
+} from '../stations/index.js';
 import type { TelemetryTarget } from '../telemetry/routes.js';
 import type { TelemetryService } from '../telemetry/service.js';
 import type { GridMeter, SetTariffsRequest, Tariff } from './schemas.js';
@@ -34,10 +38,8 @@ export class GridService {
       devices: DeviceStore;
       access: InstallationAccess;
       telemetry: TelemetryService;
-      bus: StationCommandBus;
+      commands: StationCommandRunner;
       clock: Clock;
-      commandTimeoutMs: number;
-      log: { warn: (object: object, message: string) => void };
     },
   ) {}
 
@@ -107,20 +109,16 @@ export class GridService {
     authorize: boolean,
   ) {
     const { station } = await this.require(caller, installationId, gridMeterId, 'manage');
-    await this.deps.stations.update(station.id, { authorize_tic: authorize ? 1 : 0 });
-    this.deps.bus
-      .call(
-        station.uid,
-        'ChangeConfiguration',
-        { key: CONFIGURATION_KEY.authorizeTic, value: String(authorize) },
-        this.deps.commandTimeoutMs,
-      )
-      .catch((error: unknown) =>
-        this.deps.log.warn(
-          { err: error, uid: station.uid },
-          'TIC consent not sent to the station now',
-        ),
-      );
+    // The consent and the command that pushes it commit together; a station offline now gets
+    // the consent after its next boot (the platform's configure command).
+    await this.deps.commands.run(
+      station,
+      caller,
+      'authorizeTic',
+      { authorizeTIC: authorize },
+      [changeConfiguration(CONFIGURATION_KEY.authorizeTic, String(authorize))],
+      (stores) => stores.stations.update(station.id, { authorize_tic: authorize ? 1 : 0 }),
+    );
     return { authorizeTIC: authorize };
   }
 

@@ -3,20 +3,31 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from '../clock.js';
 import type { Caller } from '../identity/index.js';
 import type { StationCommandBus } from '../gateway/ocpp-gateway.js';
-import { CONFIGURATION_KEY } from '../gateway/witty-profile.js';
+import { ALL_CONFIGURATION_KEYS, CONFIGURATION_KEY } from '../gateway/witty-profile.js';
 import type {
   ChangeConfigurationResponse,
+  GetConfigurationResponse,
   RemoteStartStopResponse,
 } from '../gateway/ocpp-messages.js';
-import type { DeviceStateService } from './device-state.js';
+import type { UnitOfWork } from '../db/unit-of-work.js';
+import type { DeviceStateService, StationContext } from './device-state.js';
 import type { StationCommand } from './schemas.js';
 import type { CommandRow, StationRow, StationStore } from './store.js';
 
 /** An OCPP CALL a command makes. */
 export interface PlannedCall {
-  action: 'ChangeConfiguration' | 'RemoteStartTransaction' | 'RemoteStopTransaction';
+  action:
+    'GetConfiguration' | 'ChangeConfiguration' | 'RemoteStartTransaction' | 'RemoteStopTransaction';
   payload: Record<string, unknown>;
 }
+
+/** The stores a command is recorded with, in the unit of work of the change that makes it. */
+export interface CommandStores {
+  stations: StationStore;
+}
+
+/** Who asked for a command: an account, or the platform itself (configuration after a boot). */
+export type Requester = Caller | 'platform';
 
 interface CallRecord extends PlannedCall {
   response?: unknown;
@@ -25,8 +36,14 @@ interface CallRecord extends PlannedCall {
 
 type Outcome = 'accepted' | 'rejected' | 'timedOut';
 
-/** Whether the station took the call (OCPP 1.6 §5.3, §5.11, §5.12 answers). */
+/** OCPP 1.6 §5.3 ChangeConfiguration of one key. */
+export function changeConfiguration(key: string, value: string): PlannedCall {
+  return { action: 'ChangeConfiguration', payload: { key, value } };
+}
+
+/** Whether the station took the call (OCPP 1.6 §5.3, §5.8, §5.11, §5.12 answers). */
 function accepted(action: PlannedCall['action'], response: unknown): boolean {
+  if (action === 'GetConfiguration') return true;
   const status = (response as ChangeConfigurationResponse | RemoteStartStopResponse | undefined)
     ?.status;
   if (action === 'ChangeConfiguration') return status === 'Accepted' || status === 'RebootRequired';
@@ -48,15 +65,16 @@ function isTimeout(error: unknown): boolean {
 }
 
 /**
- * Runs station commands: each is stored pending and answered 202 at once, then its OCPP calls
- * go to the station one after the other and the command ends accepted, rejected or timedOut.
+ * Runs station commands, the API's and the platform's own: each is stored pending (and answered
+ * 202 at once by the API), then its OCPP calls go to the station one after the other and the
+ * command ends accepted, rejected or timedOut. Every CALL the platform makes goes through here.
  */
 export class StationCommandRunner {
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly deps: {
-      stations: StationStore;
+      uow: UnitOfWork<CommandStores>;
       state: DeviceStateService;
       bus: StationCommandBus;
       clock: Clock;
@@ -65,13 +83,35 @@ export class StationCommandRunner {
     },
   ) {}
 
+  /**
+   * Records a command, with the change that goes with it (`change`, e.g. the cloud-side fields of
+   * a PUT) in the same transaction, then sends its calls once that has committed.
+   */
   async run(
-    station: StationRow,
-    caller: Caller,
+    station: Pick<StationRow, 'uid'> & { id: string | null },
+    requester: Requester,
     type: StationCommand['type'],
     request: Record<string, unknown>,
     calls: PlannedCall[],
+    change?: (stores: CommandStores) => Promise<void>,
   ): Promise<StationCommand> {
+    const row = await this.deps.uow.run(async (stores) => {
+      await change?.(stores);
+      return this.record(stores.stations, station, requester, type, request, calls);
+    });
+    this.dispatch(row, calls);
+    return toCommand(row);
+  }
+
+  /** Records a command (accepted at once when it has no call). */
+  private async record(
+    stations: StationStore,
+    station: Pick<StationRow, 'uid'> & { id: string | null },
+    requester: Requester,
+    type: StationCommand['type'],
+    request: Record<string, unknown>,
+    calls: readonly PlannedCall[],
+  ): Promise<CommandRow> {
     const now = this.deps.clock.now().toISOString();
     const row: CommandRow = {
       id: randomUUID(),
@@ -81,54 +121,93 @@ export class StationCommandRunner {
       request: JSON.stringify(request),
       status: calls.length === 0 ? 'accepted' : 'pending',
       calls: '[]',
-      requested_by: caller.account.accountId,
+      requested_by: requester === 'platform' ? 'platform' : requester.account.accountId,
       created_at: now,
       completed_at: calls.length === 0 ? now : null,
     };
-    await this.deps.stations.insertCommand(row);
-    if (calls.length > 0) {
-      const execution = this.execute(row, calls).catch((error: unknown) =>
-        this.deps.log.error({ err: error, commandId: row.id }, 'command execution failed'),
-      );
-      this.inFlight.add(execution);
-      void execution.finally(() => this.inFlight.delete(execution));
-    }
-    return toCommand(row);
+    await stations.insertCommand(row);
+    return row;
   }
 
-  private async execute(row: CommandRow, calls: PlannedCall[]): Promise<void> {
-    const { bus, state, stations, clock, timeoutMs } = this.deps;
+  /** Sends a recorded command's calls to the station, one after the other. */
+  private dispatch(row: CommandRow, calls: PlannedCall[]): void {
+    if (calls.length === 0) return;
+    const execution = this.execute(row, calls).catch((error: unknown) =>
+      this.deps.log.error({ err: error, commandId: row.id }, 'command execution failed'),
+    );
+    this.inFlight.add(execution);
+    void execution.finally(() => this.inFlight.delete(execution));
+  }
+
+  /**
+   * After a boot (OCPP 1.6 §5.8): reads the station's Witty settings, then sends the ones the
+   * platform holds (the owner's TIC consent) where the station reports another value. A generic
+   * charger reports the keys unknown.
+   */
+  async configure(uid: string): Promise<StationCommand> {
+    const station = await this.deps.uow.read.stations.findByUid(uid);
+    return this.run(station ?? { id: null, uid }, 'platform', 'configure', {}, [
+      { action: 'GetConfiguration', payload: { key: ALL_CONFIGURATION_KEYS } },
+    ]);
+  }
+
+  /** What the station's answer to a call changes, and the calls it leads to. */
+  private async applyAnswer(
+    context: StationContext,
+    call: PlannedCall,
+    response: unknown,
+  ): Promise<{ accepted: boolean; next: PlannedCall[] }> {
+    const { state } = this.deps;
+    if (appliedByPlatform(call, response)) {
+      await state.platformChargeMode(context, String(call.payload.value));
+      return { accepted: true, next: [] };
+    }
+    if (!accepted(call.action, response)) return { accepted: false, next: [] };
+    if (call.action === 'ChangeConfiguration') {
+      await state.configuration(context, {
+        [String(call.payload.key)]: String(call.payload.value),
+      });
+    }
+    if (call.action !== 'GetConfiguration') return { accepted: true, next: [] };
+    const values: Record<string, string> = {};
+    for (const entry of (response as GetConfigurationResponse).configurationKey ?? []) {
+      if (entry.value !== undefined) values[entry.key] = entry.value;
+    }
+    await state.configuration(context, values);
+    const next = Object.entries(state.desiredConfiguration(context))
+      .filter(([key, value]) => key in values && values[key] !== value)
+      .map(([key, value]) => changeConfiguration(key, value));
+    return { accepted: true, next };
+  }
+
+  private async execute(row: CommandRow, planned: readonly PlannedCall[]): Promise<void> {
+    const { bus, state, uow, clock, timeoutMs } = this.deps;
+    const calls = [...planned];
     const records: CallRecord[] = [];
     let outcome: Outcome = 'accepted';
-    for (const call of calls) {
+    for (let i = 0; i < calls.length; i++) {
+      const call = calls[i]!;
       const record: CallRecord = { ...call };
       records.push(record);
       try {
-        record.response = await bus.call(row.uid, call.action, call.payload, timeoutMs);
-        if (appliedByPlatform(call, record.response)) {
-          await state.withStation(row.uid, (station) =>
-            state.platformChargeMode(station, String(call.payload.value)),
-          );
-          continue;
-        }
-        if (!accepted(call.action, record.response)) {
+        const response = await bus.call(row.uid, call.action, call.payload, timeoutMs);
+        record.response = response;
+        // The station's answer and what it changes commit together.
+        const answer = await state.withStation(row.uid, (context) =>
+          this.applyAnswer(context, call, response),
+        );
+        if (!answer.accepted) {
           outcome = 'rejected';
           break;
         }
-        if (call.action === 'ChangeConfiguration') {
-          await state.withStation(row.uid, (station) =>
-            state.configuration(station, {
-              [String(call.payload.key)]: String(call.payload.value),
-            }),
-          );
-        }
+        calls.push(...answer.next);
       } catch (error) {
         record.error = error instanceof Error ? error.message : String(error);
         outcome = isTimeout(error) ? 'timedOut' : 'rejected';
         break;
       }
     }
-    await stations.completeCommand(row.id, {
+    await uow.read.stations.completeCommand(row.id, {
       status: outcome,
       calls: JSON.stringify(records),
       completed_at: clock.now().toISOString(),
@@ -136,12 +215,12 @@ export class StationCommandRunner {
   }
 
   async find(stationId: string, commandId: string): Promise<StationCommand | undefined> {
-    const row = await this.deps.stations.findCommand(stationId, commandId);
+    const row = await this.deps.uow.read.stations.findCommand(stationId, commandId);
     return row && toCommand(row);
   }
 
   async list(stationId: string): Promise<StationCommand[]> {
-    return (await this.deps.stations.listCommands(stationId, 50)).map(toCommand);
+    return (await this.deps.uow.read.stations.listCommands(stationId, 50)).map(toCommand);
   }
 
   /** Waits for the commands under way (their calls end by answer, time-out or disconnection). */
@@ -153,7 +232,8 @@ export class StationCommandRunner {
 function toCommand(row: CommandRow): StationCommand {
   return {
     commandId: row.id,
-    chargingStationId: row.station_id,
+    // A command of a station not associated yet is never read through the API.
+    chargingStationId: row.station_id ?? '',
     type: row.type as StationCommand['type'],
     status: row.status,
     request: JSON.parse(row.request) as Record<string, unknown>,

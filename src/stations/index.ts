@@ -11,7 +11,12 @@ export {
   type StationInfo,
   type StatusReport,
 } from './device-state.js';
-export { StationCommandRunner } from './commands.js';
+export {
+  StationCommandRunner,
+  changeConfiguration,
+  type PlannedCall,
+  type Requester,
+} from './commands.js';
 export { stationRoutes } from './routes.js';
 export { ChargingStationSchema, CommandSchema } from './schemas.js';
 export { StationService } from './service.js';

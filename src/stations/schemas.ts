@@ -186,7 +186,7 @@ export const CommandSchema = Type.Object(
   {
     commandId: Type.String({ format: 'uuid' }),
     chargingStationId: Type.String({ format: 'uuid' }),
-    type: Enum(['setChargeMode', 'update', 'start', 'stop']),
+    type: Enum(['setChargeMode', 'update', 'start', 'stop', 'authorizeTic', 'configure']),
     status: Enum(
       ['pending', 'accepted', 'rejected', 'timedOut'],
       'pending until the station answers',

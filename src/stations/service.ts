@@ -11,7 +11,7 @@ import {
   REMOTE_ID_TAG,
   TARIFF_NUMBERS,
 } from '../gateway/witty-profile.js';
-import type { StationCommandRunner, PlannedCall } from './commands.js';
+import { changeConfiguration, type StationCommandRunner, type PlannedCall } from './commands.js';
 import { connectorStatuses, toChargingStation, type StationFacts } from './read-model.js';
 import type {
   AssociateRequest,
@@ -260,8 +260,10 @@ export class StationService {
     if (request.friendlyName !== undefined) cloud.friendly_name = request.friendlyName;
     if (request.averageEvConsumption !== undefined)
       cloud.average_ev_consumption = request.averageEvConsumption;
-    if (Object.keys(cloud).length > 0) await this.deps.stations.update(station.id, cloud);
-    return this.deps.commands.run(station, caller, 'update', request, calls);
+    // The cloud-side fields and the command commit together; the calls leave afterwards.
+    return this.deps.commands.run(station, caller, 'update', request, calls, async (stores) => {
+      if (Object.keys(cloud).length > 0) await stores.stations.update(station.id, cloud);
+    });
   }
 
   async start(caller: Caller, installationId: number, stationId: string): Promise<StationCommand> {
@@ -344,8 +346,4 @@ function forRole(station: ChargingStation, role: 'owner' | 'installer'): Chargin
     ...station,
     properties: { ...station.properties, currentSession: null, lastSession: null },
   };
-}
-
-function changeConfiguration(key: string, value: string): PlannedCall {
-  return { action: 'ChangeConfiguration', payload: { key, value } };
 }
