@@ -26,36 +26,45 @@ import {
   registerClient,
   registerOidcRoutes,
 } from './identity/index.js';
-import { InstallationAccess } from './installations/access.js';
-import { installationRoutes } from './installations/routes.js';
-import { InstallationSchema } from './installations/schemas.js';
-import { InstallationService } from './installations/service.js';
-import { InstallationStore } from './installations/store.js';
-import { landingPage } from './portal/landing.js';
-import { DeviceService } from './devices/service.js';
-import { DeviceStore } from './devices/store.js';
-import { OCPP_PATH, OcppGateway } from './gateway/ocpp-gateway.js';
-import { StationCommandRunner } from './stations/commands.js';
-import { DeviceStateService } from './stations/device-state.js';
-import { stationRoutes } from './stations/routes.js';
-import { ChargingStationSchema, CommandSchema } from './stations/schemas.js';
-import { StationService } from './stations/service.js';
-import { StationStore, type StationRow } from './stations/store.js';
-import { GridStore } from './grid/store.js';
-import { gridRoutes } from './grid/routes.js';
-import { GridMeterSchema, TariffSchema } from './grid/schemas.js';
-import { GridService } from './grid/service.js';
-import { ingestTic, stationPricing } from './grid/ingest.js';
+import {
+  InstallationAccess,
+  installationRoutes,
+  InstallationSchema,
+  InstallationService,
+  InstallationStore,
+} from './installations/index.js';
+import { landingPage } from './portal/index.js';
+import { DeviceService, DeviceStore } from './devices/index.js';
+import { OCPP_PATH, OcppGateway } from './gateway/index.js';
+import {
+  StationCommandRunner,
+  DeviceStateService,
+  stationRoutes,
+  ChargingStationSchema,
+  CommandSchema,
+  StationService,
+  StationStore,
+  type StationRow,
+} from './stations/index.js';
+import {
+  GridStore,
+  gridRoutes,
+  GridMeterSchema,
+  TariffSchema,
+  GridService,
+  ingestTic,
+  stationPricing,
+} from './grid/index.js';
 import {
   AggregationRowSchema,
   LogCountSchema,
   LogEntrySchema,
   LogSchema,
   MeasureSchema,
-} from './telemetry/schemas.js';
-import { TelemetryService } from './telemetry/service.js';
-import { TelemetryStore } from './telemetry/store.js';
-import { measureRecorder } from './telemetry/recorder.js';
+  TelemetryService,
+  TelemetryStore,
+  measureRecorder,
+} from './telemetry/index.js';
 
 /** What buildApp may be given instead of its defaults (tests swap the clock or the store). */
 export interface AppDependencies {

@@ -4,7 +4,7 @@ import { buildApp, buildPlatform } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { migrateToLatest } from './db/migrate.js';
 import { openStore } from './db/database.js';
-import { DeviceError } from './devices/service.js';
+import { DeviceError } from './devices/index.js';
 import type { FastifyInstance } from 'fastify';
 import type { ChargeMode } from './domain/charge-mode.js';
 import type { Subscription } from './domain/tariffs.js';
@@ -183,7 +183,7 @@ async function demo(config: Config, options: Options): Promise<number> {
   const controlPort = portOf(options['control-port'], config.port + 1);
   const days = daysOf(options, 90);
   return serve(config, async (app) => {
-    const { startDemo, DEMO_OWNER } = await import('./sim/demo.js');
+    const { startDemo, DEMO_OWNER } = await import('./demo/demo.js');
     const { controlServer } = await import('./sim/simulation.js');
     const demo = await startDemo(app, config, {
       speed,
@@ -236,7 +236,7 @@ async function simBackfill(config: Config, options: Options): Promise<number> {
   }
   const platform = await buildPlatform(config);
   try {
-    const { backfill } = await import('./sim/backfill.js');
+    const { backfill } = await import('./demo/backfill.js');
     const results = [];
     for (const entry of uids) {
       const uid = entry.split(':')[0] ?? entry;

@@ -5,17 +5,19 @@ import type {
   StationContext,
   StationInfo,
 } from '../stations/index.js';
-import type {
-  BootNotificationRequest,
-  DataTransferRequest,
-  DataTransferResponse,
-  MeterValuesRequest,
-  SampledValue,
-  StartTransactionRequest,
-  StatusNotificationRequest,
-  StopTransactionRequest,
-} from './ocpp-messages.js';
-import { DATA_TRANSFER, HEARTBEAT_INTERVAL_SECONDS, WITTY_VENDOR_ID } from './witty-profile.js';
+import {
+  type BootNotificationRequest,
+  type DataTransferRequest,
+  type DataTransferResponse,
+  type MeterValuesRequest,
+  type SampledValue,
+  type StartTransactionRequest,
+  type StatusNotificationRequest,
+  type StopTransactionRequest,
+  DATA_TRANSFER,
+  HEARTBEAT_INTERVAL_SECONDS,
+  WITTY_VENDOR_ID,
+} from '../protocol/index.js';
 
 /** What a handler knows of the call: the station, read once for the message, in its transaction. */
 export interface HandlerContext {

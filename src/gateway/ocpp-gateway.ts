@@ -3,8 +3,13 @@ import type { Duplex } from 'node:stream';
 import type { FastifyBaseLogger } from 'fastify';
 import ocppRpc from 'ocpp-rpc';
 import type { Clock } from '../clock.js';
-import type { DeviceService } from '../devices/service.js';
+import type { DeviceService } from '../devices/index.js';
 import type { DeviceStateService } from '../stations/index.js';
+import {
+  StationCallTimeoutError,
+  StationNotConnectedError,
+  type StationCommandBus,
+} from '../bus/index.js';
 import { ocppHandlers, type HandlerContext } from './handlers.js';
 
 // ocpp-rpc is CommonJS and spreads its error classes into its exports: Node's ESM loader
@@ -14,34 +19,6 @@ const { RPCError, RPCServer } = ocppRpc;
 /** Path prefix of the OCPP endpoint: stations connect to /ocpp/{uid}. */
 export const OCPP_PATH = '/ocpp';
 export const OCPP_SUBPROTOCOL = 'ocpp1.6';
-
-/** A CALL could not reach the station: it has no open connection here. */
-export class StationNotConnectedError extends Error {
-  constructor(readonly uid: string) {
-    super(`station ${uid} is not connected`);
-    this.name = 'StationNotConnectedError';
-  }
-}
-
-/** The station did not answer a CALL in time, or the connection closed before it did. */
-export class StationCallTimeoutError extends Error {
-  constructor(
-    readonly uid: string,
-    readonly action: string,
-    cause: unknown,
-  ) {
-    super(
-      `station ${uid} did not answer ${action} (${cause instanceof Error ? cause.message : String(cause)})`,
-    );
-    this.name = 'StationCallTimeoutError';
-  }
-}
-
-/** Sends CALLs to stations, wherever their connection is held (one process, or NATS later). */
-export interface StationCommandBus {
-  /** Resolves with the station's CALLRESULT payload; rejects on CALLERROR, time-out or no connection. */
-  call<T = unknown>(uid: string, action: string, payload: object, timeoutMs: number): Promise<T>;
-}
 
 type ServerClient = {
   identity: string;

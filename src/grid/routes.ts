@@ -2,9 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { described, problemResponses, refTo } from '../http/schemas.js';
 import { callerOf } from '../identity/index.js';
-import { InstallationParamsSchema } from '../installations/schemas.js';
-import { telemetryRoutes } from '../telemetry/routes.js';
-import type { TelemetryService } from '../telemetry/service.js';
+import { InstallationParamsSchema } from '../installations/index.js';
+import { telemetryRoutes, type TelemetryService } from '../telemetry/index.js';
 import {
   AuthorizeTicRequestSchema,
   GridMeterParamsSchema,

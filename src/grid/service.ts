@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { UnitOfWork } from '../db/unit-of-work.js';
-import type { DeviceStore } from '../devices/store.js';
+import type { DeviceStore } from '../devices/index.js';
 import { DEFAULT_PRICES } from '../domain/prices.js';
 import {
   SUBSCRIPTION_TARIFFS,
@@ -10,17 +10,16 @@ import {
   type TariffId,
 } from '../domain/tariffs.js';
 import { ApiError } from '../errors.js';
-import { CONFIGURATION_KEY } from '../gateway/witty-profile.js';
+import { CONFIGURATION_KEY } from '../protocol/index.js';
 import type { Caller } from '../identity/index.js';
-import type { InstallationAccess, InstallationNeed } from '../installations/access.js';
+import type { InstallationAccess, InstallationNeed } from '../installations/index.js';
 import {
   changeConfiguration,
   type StationCommandRunner,
   type StationRow,
   type StationStore,
 } from '../stations/index.js';
-import type { TelemetryTarget } from '../telemetry/routes.js';
-import type { TelemetryService } from '../telemetry/service.js';
+import type { TelemetryTarget, TelemetryService } from '../telemetry/index.js';
 import type { GridMeter, SetTariffsRequest, Tariff } from './schemas.js';
 import { repriceSince, type GridStores } from './ingest.js';
 import type { GridMeterRow, GridStore } from './store.js';

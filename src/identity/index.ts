@@ -1,15 +1,24 @@
-export type { Caller } from './authenticate.js';
-export { callerOf, registerApiAuthentication } from './authenticate.js';
-export { IdentityService, IdentityError, ROLES, STARTER_PACK_PRODUCT_ID } from './service.js';
-export type { Account, Role, IssuedKeys, SubscriptionCaller } from './service.js';
-export { IdentityStore } from './store.js';
+// What other rooms may use of identity.
+export { type Caller, callerOf, registerApiAuthentication } from './authenticate.js';
 export {
+  API_SCOPE,
   createOidcProvider,
+  escapeHtml,
   issueOperatorAccessToken,
   loadSigningKeys,
-  registerClient,
-  API_SCOPE,
   OIDC_ROUTES,
+  registerClient,
 } from './oidc.js';
 export { registerOidcRoutes } from './oidc-routes.js';
 export { purgeExpiredOidcPayloads } from './oidc-store.js';
+export {
+  type Account,
+  IdentityError,
+  IdentityService,
+  type IssuedKeys,
+  type Role,
+  ROLES,
+  STARTER_PACK_PRODUCT_ID,
+  type SubscriptionCaller,
+} from './service.js';
+export { IdentityStore } from './store.js';

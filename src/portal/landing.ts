@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import { escapeHtml } from '../identity/oidc.js';
+import { escapeHtml } from '../identity/index.js';
 
 /** The platform's home page: where to find the API reference and the OpenID provider. */
 export function landingPage(config: Config): string {

@@ -1,6 +1,12 @@
 import ocppRpc from 'ocpp-rpc';
 import { decideCharge, type ChargeMode } from '../domain/charge-mode.js';
 import { tariffTypeOf, type StandardTariffClasses } from '../domain/tariffs.js';
+import {
+  CONFIGURATION_KEY,
+  DATA_TRANSFER,
+  REMOTE_ID_TAG,
+  WITTY_VENDOR_ID,
+} from '../protocol/index.js';
 import type { VirtualCar } from './car.js';
 import type { SimClock } from './clock.js';
 import { houseLoad, localHour } from './household.js';
@@ -8,8 +14,8 @@ import { currentTariff, type LinkyOptions, type VirtualLinky } from './linky.js'
 
 const { RPCClient } = ocppRpc;
 
-const VENDOR = 'fr.hager.witty';
-const REMOTE_ID_TAG = 'WITTY-REMOTE';
+const VENDOR = WITTY_VENDOR_ID;
+const KEY = CONFIGURATION_KEY;
 const LOCAL_ID_TAG = 'WITTY-LOCAL';
 const VOLTS = 230;
 /** Below 6 A the IEC 61851 pilot cannot offer charge: the station pauses (load shedding). */
@@ -77,10 +83,10 @@ export class VirtualStation {
     this.houseLoadOverride = options.houseLoadVa;
     if (options.registerWh !== undefined) this.registers.m3 = options.registerWh;
     this.lastTick = options.clock.now();
-    this.configuration.set('WittyChargeMode', options.chargeMode ?? 'immediate');
-    this.configuration.set('WittyLedPower', '100');
-    this.configuration.set('WittyAuthorizeTic', 'false');
-    for (let n = 1; n <= 10; n++) this.configuration.set(`WittyTariff${n}`, n === 1 ? 'hc' : 'hp');
+    this.configuration.set(KEY.chargeMode, options.chargeMode ?? 'immediate');
+    this.configuration.set(KEY.ledPower, '100');
+    this.configuration.set(KEY.authorizeTic, 'false');
+    for (let n = 1; n <= 10; n++) this.configuration.set(KEY.tariff(n), n === 1 ? 'hc' : 'hp');
     this.client = new RPCClient({
       endpoint: `${options.url.replace(/\/$/, '')}/ocpp`,
       identity: options.uid,
@@ -103,7 +109,7 @@ export class VirtualStation {
   }
 
   private get chargeMode(): ChargeMode {
-    return this.configuration.get('WittyChargeMode') as ChargeMode;
+    return this.configuration.get(KEY.chargeMode) as ChargeMode;
   }
 
   private registerHandlers(): void {
@@ -120,16 +126,16 @@ export class VirtualStation {
       const { key, value } = params as { key: string; value: string };
       if (!this.configuration.has(key)) return { status: 'NotSupported' };
       const valid =
-        key === 'WittyChargeMode'
+        key === KEY.chargeMode
           ? ['immediate', 'deferred', 'deferredExclusive'].includes(value)
-          : key === 'WittyLedPower'
+          : key === KEY.ledPower
             ? /^\d+$/.test(value) && Number(value) >= 30 && Number(value) <= 100
-            : key === 'WittyAuthorizeTic'
+            : key === KEY.authorizeTic
               ? value === 'true' || value === 'false'
               : value === 'hc' || value === 'hp';
       if (!valid) return { status: 'Rejected' };
       // The guide: mode, LED and tariffs change only with every socket unplugged.
-      if (key !== 'WittyAuthorizeTic' && this.socket) return { status: 'Rejected' };
+      if (key !== KEY.authorizeTic && this.socket) return { status: 'Rejected' };
       this.configuration.set(key, value);
       this.log(`${key} = ${value}`);
       return { status: 'Accepted' };
@@ -174,7 +180,7 @@ export class VirtualStation {
     await this.sendStatus(0);
     await this.sendStatus(1);
     await this.sendStatus(2);
-    await this.dataTransfer('StationInfo', {
+    await this.dataTransfer(DATA_TRANSFER.stationInfo, {
       wifiSsid: 'witty-sim',
       phaseNumber: 'singlePhase',
       erlConnected: false,
@@ -183,7 +189,7 @@ export class VirtualStation {
       sheddingMode: 'chpLoadShedding7A13A',
       connectivityType: 'wifi',
     });
-    await this.dataTransfer('KeySwitch', {
+    await this.dataTransfer(DATA_TRANSFER.keySwitch, {
       keySwitch: this.keyLocked ? 'locked' : 'unlocked',
       evcsLocked: this.keyLocked,
     });
@@ -262,7 +268,7 @@ export class VirtualStation {
   turnKey(locked: boolean): void {
     this.keyLocked = locked;
     void this.safe(() =>
-      this.dataTransfer('KeySwitch', {
+      this.dataTransfer(DATA_TRANSFER.keySwitch, {
         keySwitch: locked ? 'locked' : 'unlocked',
         evcsLocked: locked,
       }),
@@ -271,7 +277,7 @@ export class VirtualStation {
 
   cyberSecurityEvent(event: number, message?: string): void {
     void this.safe(() =>
-      this.dataTransfer('CyberSecurity', { event, ...(message ? { message } : {}) }),
+      this.dataTransfer(DATA_TRANSFER.cyberSecurity, { event, ...(message ? { message } : {}) }),
     );
   }
 
@@ -304,7 +310,7 @@ export class VirtualStation {
       errorCode: this.errorCode,
       keyLocked: this.keyLocked,
       houseLoadVa: this.houseLoadVa,
-      authorizeTic: this.configuration.get('WittyAuthorizeTic') === 'true',
+      authorizeTic: this.configuration.get(KEY.authorizeTic) === 'true',
       car: this.car
         ? {
             stateOfCharge: Math.round(this.car.stateOfCharge * 1000) / 1000,
@@ -335,7 +341,7 @@ export class VirtualStation {
       const classes = Object.fromEntries(
         Array.from({ length: 10 }, (_, i) => [
           `tariff${i + 1}`,
-          this.configuration.get(`WittyTariff${i + 1}`),
+          this.configuration.get(KEY.tariff(i + 1)),
         ]),
       ) as StandardTariffClasses;
       const tariffType = tariffTypeOf(currentTariff(now, this.options.linkyOptions), classes);
@@ -428,9 +434,9 @@ export class VirtualStation {
         },
       ],
     });
-    if (this.configuration.get('WittyAuthorizeTic') === 'true') {
+    if (this.configuration.get(KEY.authorizeTic) === 'true') {
       this.options.linky.setLoad(this.houseLoadVa + this.chargingKw * 1000);
-      await this.dataTransfer('Tic', {
+      await this.dataTransfer(DATA_TRANSFER.tic, {
         frame: this.options.linky.frame(now),
         timestamp: now.toISOString(),
       });

@@ -2,13 +2,18 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from '../clock.js';
 import type { Caller } from '../identity/index.js';
-import type { StationCommandBus } from '../gateway/ocpp-gateway.js';
-import { ALL_CONFIGURATION_KEYS, CONFIGURATION_KEY } from '../gateway/witty-profile.js';
-import type {
-  ChangeConfigurationResponse,
-  GetConfigurationResponse,
-  RemoteStartStopResponse,
-} from '../gateway/ocpp-messages.js';
+import {
+  StationCallTimeoutError,
+  StationNotConnectedError,
+  type StationCommandBus,
+} from '../bus/index.js';
+import {
+  ALL_CONFIGURATION_KEYS,
+  CONFIGURATION_KEY,
+  type ChangeConfigurationResponse,
+  type GetConfigurationResponse,
+  type RemoteStartStopResponse,
+} from '../protocol/index.js';
 import type { UnitOfWork } from '../db/unit-of-work.js';
 import type { DeviceStateService, StationContext } from './device-state.js';
 import type { StationCommand } from './schemas.js';
@@ -59,9 +64,9 @@ function appliedByPlatform(call: PlannedCall, response: unknown): boolean {
   );
 }
 
+/** No answer came: the station is not connected, or did not answer in time. */
 function isTimeout(error: unknown): boolean {
-  const name = (error as { name?: string } | undefined)?.name;
-  return name === 'StationCallTimeoutError' || name === 'StationNotConnectedError';
+  return error instanceof StationCallTimeoutError || error instanceof StationNotConnectedError;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { UnitOfWork } from '../db/unit-of-work.js';
-import type { DeviceRow, DeviceStateUpdate, DeviceStore } from '../devices/store.js';
+import type { DeviceRow, DeviceStateUpdate, DeviceStore } from '../devices/index.js';
 import { energyCost } from '../domain/prices.js';
 import { energyKwh } from '../domain/sessions.js';
 import { availabilityOf, type ConnectorStatus } from '../domain/station-state.js';
@@ -12,7 +12,7 @@ import {
   REMOTE_ID_TAG,
   TARIFF_NUMBERS,
   guideErrorCode,
-} from '../gateway/witty-profile.js';
+} from '../protocol/index.js';
 import { ERROR_NAMES, type MeasureRecorder, type SampleRow } from '../telemetry/index.js';
 import { currentFault } from './read-model.js';
 import type { SessionRow, StationRow, StationStore } from './store.js';

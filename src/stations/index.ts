@@ -1,23 +1,23 @@
 // What other features may use of stations.
 export {
-  DeviceStateService,
-  StationContext,
-  UnknownDeviceError,
-  normalizeTimestamp,
-  type DeviceStateStores,
-  type GridIngestPort,
-  type MeterReading,
-  type PriceAt,
-  type StationInfo,
-  type StatusReport,
-} from './device-state.js';
-export {
-  StationCommandRunner,
   changeConfiguration,
   type PlannedCall,
   type Requester,
+  StationCommandRunner,
 } from './commands.js';
+export {
+  DeviceStateService,
+  type DeviceStateStores,
+  type GridIngestPort,
+  type MeterReading,
+  normalizeTimestamp,
+  type PriceAt,
+  StationContext,
+  type StationInfo,
+  type StatusReport,
+  UnknownDeviceError,
+} from './device-state.js';
 export { stationRoutes } from './routes.js';
 export { ChargingStationSchema, CommandSchema } from './schemas.js';
 export { StationService } from './service.js';
-export { StationStore, type SessionRow, type StationRow } from './store.js';
+export { type SessionRow, type StationRow, StationStore } from './store.js';

@@ -1,4 +1,4 @@
-import type { DeviceRow, ConnectorStateRow } from '../devices/store.js';
+import type { DeviceRow, ConnectorStateRow } from '../devices/index.js';
 import {
   DEFAULT_AVERAGE_EV_CONSUMPTION,
   energyKwh,
@@ -12,7 +12,7 @@ import {
   isOffline,
   type ConnectorStatus,
 } from '../domain/station-state.js';
-import { ERROR_CODES, TARIFF_NUMBERS } from '../gateway/witty-profile.js';
+import { ERROR_CODES, TARIFF_NUMBERS } from '../protocol/index.js';
 import type { ChargingStation } from './schemas.js';
 import type { SessionRow, StationRow } from './store.js';
 

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { callerOf } from '../identity/index.js';
 import { described, problemResponses, refTo } from '../http/schemas.js';
-import { InstallationParamsSchema } from '../installations/schemas.js';
+import { InstallationParamsSchema } from '../installations/index.js';
 import {
   AssociateRequestSchema,
   CommandParamsSchema,
@@ -13,8 +13,7 @@ import {
   type StationCommand,
 } from './schemas.js';
 import type { StationService } from './service.js';
-import { telemetryRoutes } from '../telemetry/routes.js';
-import type { TelemetryService } from '../telemetry/service.js';
+import { telemetryRoutes, type TelemetryService } from '../telemetry/index.js';
 
 const StationRef = refTo<ChargingStation>('ChargingStation');
 const CommandRef = refTo<StationCommand>('StationCommand');

@@ -1,16 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
-import type { DeviceStore } from '../devices/store.js';
+import type { DeviceStore } from '../devices/index.js';
 import { carPlugStatusOf, isPlugged } from '../domain/station-state.js';
 import { ApiError } from '../errors.js';
 import type { Caller } from '../identity/index.js';
-import type { InstallationAccess } from '../installations/access.js';
-import {
-  CONFIGURATION_KEY,
-  CONNECTOR,
-  REMOTE_ID_TAG,
-  TARIFF_NUMBERS,
-} from '../gateway/witty-profile.js';
+import type { InstallationAccess } from '../installations/index.js';
+import { CONFIGURATION_KEY, CONNECTOR, REMOTE_ID_TAG, TARIFF_NUMBERS } from '../protocol/index.js';
 import { changeConfiguration, type StationCommandRunner, type PlannedCall } from './commands.js';
 import { connectorStatuses, toChargingStation, type StationFacts } from './read-model.js';
 import type {
@@ -20,8 +15,7 @@ import type {
   UpdateRequest,
 } from './schemas.js';
 import type { StationRow, StationStore } from './store.js';
-import type { TelemetryService } from '../telemetry/service.js';
-import type { TelemetryTarget } from '../telemetry/routes.js';
+import type { TelemetryService, TelemetryTarget } from '../telemetry/index.js';
 import type { StandardTariffClasses } from '../domain/tariffs.js';
 
 /** The uid named by an association request: `uid`, or the last path segment of `qrCode`. */

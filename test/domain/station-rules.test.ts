@@ -10,7 +10,7 @@ import {
   type ConnectorStatus,
 } from '../../src/domain/station-state.js';
 import { energyKwh, formatDuration, rangeRecovered, roundCost } from '../../src/domain/sessions.js';
-import { ERROR_CODES, WITTY_VENDOR_ID, guideErrorCode } from '../../src/gateway/witty-profile.js';
+import { ERROR_CODES, WITTY_VENDOR_ID, guideErrorCode } from '../../src/protocol/witty-profile.js';
 import {
   AssociateRequestSchema,
   ChargingStationSchema,

@@ -22,15 +22,14 @@ describeEachDialect('commands the platform sends on its own', (dialect) => {
   afterAll(() => t.close());
 
   async function commandsOf(stationPath: string): Promise<CommandView[]> {
-    const refs = (await t.api('GET', `${stationPath}/commands`, { token })).json() as {
-      commandId: string;
-    }[];
+    const refs = (await t.api('GET', `${stationPath}/commands`, { token })).json<
+      { commandId: string }[]
+    >();
     return Promise.all(
-      refs.map(
-        async (ref) =>
-          (
-            await t.api('GET', `${stationPath}/commands/${ref.commandId}`, { token })
-          ).json() as CommandView,
+      refs.map(async (ref) =>
+        (
+          await t.api('GET', `${stationPath}/commands/${ref.commandId}`, { token })
+        ).json<CommandView>(),
       ),
     );
   }

@@ -4,11 +4,14 @@ import type { Config } from '../config.js';
 import type { Subscription } from '../domain/tariffs.js';
 import { issueOperatorAccessToken, type Caller } from '../identity/index.js';
 import { backfill } from './backfill.js';
-import { VirtualCar } from './car.js';
-import { SimClock } from './clock.js';
-import { VirtualLinky, type LinkyOptions } from './linky.js';
-import { Simulation } from './simulation.js';
-import { VirtualStation } from './station.js';
+import {
+  VirtualCar,
+  SimClock,
+  VirtualLinky,
+  type LinkyOptions,
+  Simulation,
+  VirtualStation,
+} from '../sim/index.js';
 import type { ChargeMode } from '../domain/charge-mode.js';
 
 export const DEMO_OWNER = { email: 'owner@demo.witty-home.test', password: 'witty-demo-owner' };

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { backfill } from '../../src/sim/backfill.js';
+import { backfill } from '../../src/demo/backfill.js';
 import { aHome } from '../helpers/builders.js';
 import { createTestApp, describeEachDialect, type TestApp } from '../helpers/test-app.js';
 

@@ -1,9 +1,15 @@
 import { decideCharge, type ChargeMode } from '../domain/charge-mode.js';
 import { tariffTypeOf, type Subscription } from '../domain/tariffs.js';
 import type { DeviceStateService, StationContext } from '../stations/index.js';
-import { VirtualCar } from './car.js';
-import { carAtHome, houseLoad, localHour, localWeekday } from './household.js';
-import { VirtualLinky, type LinkyOptions } from './linky.js';
+import {
+  VirtualCar,
+  carAtHome,
+  houseLoad,
+  localHour,
+  localWeekday,
+  VirtualLinky,
+  type LinkyOptions,
+} from '../sim/index.js';
 
 const STEP_MS = 600_000;
 /** Simulated time written in one transaction. */

@@ -1,0 +1,8 @@
+// What other rooms may use of devices.
+export { DeviceError, DeviceService } from './service.js';
+export {
+  type ConnectorStateRow,
+  type DeviceRow,
+  type DeviceStateUpdate,
+  DeviceStore,
+} from './store.js';

@@ -1,0 +1,2 @@
+// What other rooms may use of portal.
+export { landingPage } from './landing.js';
