@@ -53,14 +53,14 @@ const alternatives = (names) => `(${names.join('|')})`;
 export function boundaries() {
   const configs = [
     {
-      files: ['src/*.ts'],
+      files: ['src/*.ts', 'src/cli/**/*.ts'],
       rules: {
         'no-restricted-imports': [
           'error',
           {
             patterns: [
               {
-                regex: `^\\./${alternatives(FEATURES)}/(?!index\\.js$)`,
+                regex: `^\\.{1,2}/${alternatives(FEATURES)}/(?!index\\.js$)`,
                 message: 'Enter a feature through its index.ts.',
               },
             ],

@@ -4,7 +4,7 @@ import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InstallationInputSchema, InstallationSchema } from '../../src/installations/schemas.js';
-import { generateOpenApiDocument } from '../../src/main.js';
+import { generateOpenApiDocument } from '../../src/cli/openapi.js';
 import { createTestApp, guideExample, type TestApp } from '../helpers/test-app.js';
 
 describe("the guide's examples against the schemas", () => {

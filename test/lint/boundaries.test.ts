@@ -28,6 +28,7 @@ describe('which room may import which', () => {
     ['the simulator has no database', 'src/sim/planted.ts', '../db/database.js'],
     ['a feature is entered through its index.ts', 'src/grid/planted.ts', '../stations/store.js'],
     ['the composition root too', 'src/app.ts', './stations/store.js'],
+    ['and the command line', 'src/cli/planted.ts', '../demo/backfill.js'],
     ['domain rules are pure', 'src/domain/planted.ts', '../db/schema.js'],
     ['the protocol is pure', 'src/protocol/planted.ts', '../stations/index.js'],
     ['no feature imports the composition root', 'src/grid/planted.ts', '../app.js'],

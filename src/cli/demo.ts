@@ -1,0 +1,47 @@
+import type { Config } from '../config.js';
+import { daysOf, portOf, speedOf, StartError, type Options } from './options.js';
+import { serve } from './serve.js';
+
+/** `witty demo`: the platform with three demo homes live, their history on the first run. */
+export async function demo(config: Config, options: Options): Promise<number> {
+  const speed = speedOf(options, 120);
+  const controlPort = portOf(options['control-port'], config.port + 1);
+  const days = daysOf(options, 90);
+  return serve(config, async (app) => {
+    const [{ startDemo, DEMO_OWNER }, { controlServer }] = await Promise.all([
+      import('../demo/index.js'),
+      import('../sim/index.js'),
+    ]);
+    const demo = await startDemo(app, config, {
+      speed,
+      historyDays: days,
+      progress: (message) => process.stdout.write(`${message}\n`),
+    });
+    const control = await controlServer(demo.simulation);
+    try {
+      await control.listen({ port: controlPort, host: config.host });
+    } catch (error) {
+      await demo.simulation.stop();
+      throw new StartError(
+        `the simulator's control port ${controlPort} is not free (${String(error)})`,
+      );
+    }
+    const controlUrl = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${controlPort}`;
+    process.stdout.write(
+      [
+        'Witty-Home demo',
+        `  Portal       ${config.publicUrl}/  (API reference: ${config.publicUrl}/docs)`,
+        `  Owner login  ${DEMO_OWNER.email} / ${DEMO_OWNER.password}`,
+        `  API key      ${demo.apiKey}`,
+        `  Sim control  ${controlUrl}/stations  (virtual time ×${speed})`,
+        '  Try:',
+        `    curl -H "Ocp-Apim-Subscription-Key: ${demo.apiKey}" -H "Authorization: Bearer ${demo.accessToken}" ${config.publicUrl}${demo.stationPath}`,
+        '',
+      ].join('\n'),
+    );
+    return async () => {
+      await demo.simulation.stop();
+      await control.close();
+    };
+  });
+}

@@ -1,0 +1,142 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, type Config } from '../config.js';
+import { DeviceError } from '../devices/index.js';
+import { IdentityError } from '../identity/index.js';
+import { createApiKeys } from './apikeys.js';
+import { createClient } from './clients.js';
+import { demo } from './demo.js';
+import { listDevices, provisionDevices } from './devices.js';
+import { migrate } from './migrate.js';
+import { openapi } from './openapi.js';
+import { StartError, UsageError, type Options } from './options.js';
+import { serve } from './serve.js';
+import { sim } from './sim.js';
+import { simBackfill } from './sim-backfill.js';
+import { issueToken } from './token.js';
+import { createUser } from './users.js';
+
+const USAGE = `Usage: witty <command> [options]
+
+Commands:
+  serve                                   Run the platform (HTTP API, OpenID provider, docs)
+  migrate                                 Bring the database schema up to date
+  users create --email E --password P --role owner|installer|developer|admin
+               [--first-name F] [--last-name L]
+  apikeys create --email E                Developer account with an approved Energy Management
+                                          Starter Pack subscription; prints its keys
+  token --email E                         Issue an access token for an account
+  clients create --name N --redirect-uri U [--redirect-uri U2 …] [--secret S]
+                                          Register an OAuth 2.0 client (public with PKCE unless
+                                          a secret is given)
+  devices provision --serial S [--uid U] [--password P] [--mac M]
+                                          Add a charging station to the device registry; prints
+                                          its uid and password (generated when not given)
+  devices provision --count N --prefix P  Add N stations (uids and serials P000001…); prints
+                                          a CSV of uid,password for witty sim --devices
+  devices list                            The device registry
+  sim --url URL (--station UID:PASSWORD … | --devices FILE.csv) [--speed 60]
+      [--subscription BASE|HCHP|TEMPO|EJP|STANDARD] [--charge-mode M] [--start ISO]
+      [--plug] [--control-port 8081]
+                                          Run virtual Witty stations, Linky meters and cars
+                                          against a platform, with a control API
+  sim backfill --station UID [--days 90] [--subscription S] [--charge-mode M]
+                                          Feed the history a virtual station, Linky meter and car
+                                          would have produced, through the platform's ingest
+  demo [--speed 120] [--days 90] [--control-port PORT+1]
+                                          Run the platform with three demo homes live, with
+                                          their history on the first run
+  openapi [--out FILE | --check FILE]     Print, write or check the OpenAPI document
+
+Settings come from the environment (WITTY_DATA_DIR, DATABASE_URL, PUBLIC_URL, …; see README).`;
+
+const OPTION_SPEC = {
+  email: { type: 'string' },
+  password: { type: 'string' },
+  role: { type: 'string' },
+  'first-name': { type: 'string' },
+  'last-name': { type: 'string' },
+  name: { type: 'string' },
+  'redirect-uri': { type: 'string', multiple: true },
+  secret: { type: 'string' },
+  uid: { type: 'string' },
+  url: { type: 'string' },
+  station: { type: 'string', multiple: true },
+  devices: { type: 'string' },
+  speed: { type: 'string' },
+  subscription: { type: 'string' },
+  'charge-mode': { type: 'string' },
+  start: { type: 'string' },
+  plug: { type: 'boolean' },
+  'control-port': { type: 'string' },
+  count: { type: 'string' },
+  days: { type: 'string' },
+  prefix: { type: 'string' },
+  serial: { type: 'string' },
+  mac: { type: 'string' },
+  out: { type: 'string' },
+  check: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** A command: its settings are read only when it needs them (openapi and sim need none). */
+type Command = (options: Options, config: () => Config) => Promise<number>;
+
+/** Every `witty` command, one file each in this folder. */
+const COMMANDS: Record<string, Command> = {
+  serve: (_options, config) => serve(config()),
+  demo: (options, config) => demo(config(), options),
+  migrate: (_options, config) => migrate(config()),
+  'users create': (options, config) => createUser(config(), options),
+  'apikeys create': (options, config) => createApiKeys(config(), options),
+  token: (options, config) => issueToken(config(), options),
+  'clients create': (options, config) => createClient(config(), options),
+  'devices provision': (options, config) => provisionDevices(config(), options),
+  'devices list': (_options, config) => listDevices(config()),
+  sim: (options) => sim(options),
+  'sim backfill': (options, config) => simBackfill(config(), options),
+  openapi: (options) => openapi(options),
+};
+
+/** Runs the `witty` command line with the given environment; returns the process exit code. */
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTION_SPEC, allowPositionals: true, strict: true });
+  } catch (error) {
+    process.stderr.write(`witty: ${(error as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const { positionals, values } = parsed;
+  const name = positionals.join(' ');
+  if (values.help || name === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (name === '') {
+    process.stderr.write(`witty: a command is required\n\n${USAGE}\n`);
+    return 2;
+  }
+  try {
+    const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+    if (!command) throw new UsageError(`unknown command "${name}"`);
+    return await command(values, () => loadConfig(env));
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`witty: ${error.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    if (
+      error instanceof ConfigError ||
+      error instanceof IdentityError ||
+      error instanceof DeviceError ||
+      error instanceof StartError
+    ) {
+      process.stderr.write(`witty: ${error.message}\n`);
+      return 1;
+    }
+    process.stderr.write(
+      `witty: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    return 1;
+  }
+}

@@ -1,0 +1,73 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../app.js';
+import type { Config } from '../config.js';
+import { StartError } from './options.js';
+
+/**
+ * `witty serve`: runs the platform until SIGTERM or SIGINT; `afterListen` starts what runs
+ * beside it (the demo) and returns how to stop that.
+ */
+export async function serve(
+  config: Config,
+  afterListen?: (app: FastifyInstance) => Promise<() => Promise<void>>,
+): Promise<number> {
+  const app = await buildApp(config);
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    await app.close();
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new StartError(
+        `${config.host}:${config.port} is already in use; set PORT to another port`,
+      );
+    }
+    throw error;
+  }
+  let cleanup: (() => Promise<void>) | undefined;
+  try {
+    cleanup = afterListen ? await afterListen(app) : undefined;
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+  const base = config.publicUrl;
+  process.stdout.write(
+    [
+      `Witty-Home platform ready (${config.database.dialect})`,
+      `  API        ${base}/v1`,
+      `  Reference  ${base}/docs`,
+      `  OpenAPI    ${base}/v1/openapi.json`,
+      `  OpenID     ${base}/.well-known/openid-configuration`,
+      `  Metrics    ${base}/metrics`,
+      '',
+    ].join('\n'),
+  );
+  return new Promise((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      app.log.info({ signal }, 'shutting down');
+      const timer = setTimeout(() => {
+        app.log.error('shutdown timed out; closing the remaining connections');
+        app.server.closeAllConnections();
+        resolve(1);
+      }, config.shutdownTimeoutMs);
+      timer.unref();
+      (cleanup ?? (() => Promise.resolve()))()
+        .then(() => app.close())
+        .then(
+          () => {
+            clearTimeout(timer);
+            resolve(0);
+          },
+          (error: unknown) => {
+            app.log.error({ err: error }, 'shutdown failed');
+            resolve(1);
+          },
+        );
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}
