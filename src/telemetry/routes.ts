@@ -90,7 +90,7 @@ export const telemetryRoutes: FastifyPluginAsyncTypebox<TelemetryRoutesOptions> 
   const target = (request: FastifyRequest) =>
     resolve(callerOf(request), request.params as Record<string, unknown>);
   const visibleMeasures = (role: TelemetryTarget['role']) =>
-    MEASURES[kind].filter((m) => role === 'owner' || !PRIVATE_MEASURES.has(m.name));
+    MEASURES[kind].filter((m) => role === 'owner' || !PRIVATE_MEASURES[kind].has(m.name));
   const visibleLogs = (role: TelemetryTarget['role']) =>
     LOGS[kind].filter((l) => role === 'owner' || !PRIVATE_LOGS.has(l.name));
 

@@ -579,9 +579,8 @@ describeEachDialect('measure, log, grid meter and tariff routes', (dialect) => {
         'CyberSecurity',
         'SocketState',
       ]);
-      expect(
-        (await as('GET', `${home.meterPath}/measures`)).json().map((m: { name: string }) => m.name),
-      ).toEqual(['ApparentPower', 'Intensity']);
+      // ApparentPower and Intensity are the house's consumption too.
+      expect((await as('GET', `${home.meterPath}/measures`)).json()).toEqual([]);
     });
 
     it.each([
@@ -617,23 +616,47 @@ describeEachDialect('measure, log, grid meter and tariff routes', (dialect) => {
       expect(seen).not.toContain('SessionEnd');
     });
 
-    it('grid meter: apparent power yes, consumption and cost no', async () => {
-      // ApparentPower: PAPP 1500 VA at 08:00 and 2500 VA at 08:10, both HP → 4000.
-      const power = await as('POST', `${home.meterPath}/measures/3/operators/sum`, {
+    it.each([
+      ['EnergyConsumption', '1'],
+      ['ConsumptionCost', '2'],
+      ['ApparentPower', '3'],
+      ['Intensity', '4'],
+    ] as const)(
+      'grid meter %s (measure %s) is the owner’s: 403 INSTALLATION_ACCESS_DENIED',
+      async (name, measureId) => {
+        const requests = [
+          as('GET', `${home.meterPath}/measures/${measureId}`),
+          ...(['sum', 'count', 'average', 'min-max'] as const).map((operator) =>
+            as('POST', `${home.meterPath}/measures/${measureId}/operators/${operator}`, {
+              ...DAY,
+              step: 'day',
+            }),
+          ),
+        ];
+        for (const refused of await Promise.all(requests)) {
+          expect(refused.statusCode).toBe(403);
+          expect(refused.json()).toMatchObject({
+            code: 'INSTALLATION_ACCESS_DENIED',
+            detail: expect.stringContaining(name),
+          });
+        }
+        // The owner reads the same measure.
+        const own = await api('POST', `${home.meterPath}/measures/${measureId}/operators/sum`, {
+          ...DAY,
+          step: 'day',
+        });
+        expect(own.statusCode).toBe(200);
+      },
+    );
+
+    it('the owner reads ApparentPower: PAPP 1500 VA at 08:00 and 2500 VA at 08:10', async () => {
+      const power = await api('POST', `${home.meterPath}/measures/3/operators/sum`, {
         ...DAY,
         step: 'day',
       });
       expect(power.json()).toEqual([
         { date: '2026-03-31T22:00:00.000Z', tariffType: 'hp', value: 4000, valueHp: 4000 },
       ]);
-      for (const measure of ['1', '2']) {
-        const refused = await as('POST', `${home.meterPath}/measures/${measure}/operators/sum`, {
-          ...DAY,
-          step: 'day',
-        });
-        expect(refused.statusCode).toBe(403);
-        expect(refused.json().code).toBe('INSTALLATION_ACCESS_DENIED');
-      }
     });
 
     it('the grid meter shows TIC data but generalConsumption null', async () => {
