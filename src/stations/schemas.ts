@@ -122,6 +122,8 @@ export const AssociateRequestSchema = Type.Object(
   },
   {
     additionalProperties: false,
+    // The guide: "You must pass at least one of the two parameters uid or qrCode".
+    anyOf: [{ required: ['uid'] }, { required: ['qrCode'] }],
     examples: [
       {
         uid: 'Fbo5WTTsSeeLQ8YYoLzNwN',

@@ -212,4 +212,14 @@ describe("the guide's charging-station examples against the route schemas", () =
     const validate = ajv.compile(schema);
     expect(validate(guideExample(file)), JSON.stringify(validate.errors)).toBe(true);
   });
+
+  it.each([
+    ['the uid only', { uid: 'Fbo5WTTsSeeLQ8YYoLzNwN' }, true],
+    ['the qrCode only', { qrCode: 'https://hgr.io/u/Fbo5WTTsSeeLQ8YYoLzNwN' }, true],
+    ['neither uid nor qrCode', {}, false],
+  ])('an association request with %s: valid %s', (_case, naming, valid) => {
+    const validate = ajv.compile(AssociateRequestSchema);
+    const request = { timezone: 'Romance Standard Time', country: 'fr-fr', ...naming };
+    expect(validate(request)).toBe(valid);
+  });
 });

@@ -97,6 +97,22 @@ describe('OpenAPI document', () => {
     ]);
   });
 
+  it('the association body needs uid or qrCode (anyOf), in the served and the committed document', async () => {
+    const served = (await t.app.inject('/v1/openapi.json')).json();
+    const committed = JSON.parse(
+      fs.readFileSync(path.resolve(import.meta.dirname, '../../docs/openapi.json'), 'utf8'),
+    );
+    for (const document of [served, committed]) {
+      const body =
+        document.paths['/installations/{installationId}/charging-stations'].post.requestBody;
+      expect(body.required).toBe(true);
+      expect(body.content['application/json'].schema.anyOf).toEqual([
+        { required: ['uid'] },
+        { required: ['qrCode'] },
+      ]);
+    }
+  });
+
   it('docs/openapi.json is the generated document (npm run openapi)', async () => {
     const committed = fs.readFileSync(
       path.resolve(import.meta.dirname, '../../docs/openapi.json'),

@@ -97,8 +97,21 @@ describeEachDialect('charging-station routes', (dialect) => {
       expect(response.headers.location).toBe(`${stationsOf(installationId)}/${station.id}`);
     });
 
+    it('neither uid nor qrCode is refused by the route schema: 400 naming both fields', async () => {
+      const installationId = await anInstallation();
+      const response = await associate(installationId, where);
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        errors: [{ field: 'body', in: 'body', message: 'must have uid or qrCode (at least one)' }],
+      });
+      expect(
+        (await t.api('GET', stationsOf(installationId), { token: alice.token })).json(),
+      ).toEqual([]);
+    });
+
     it.each([
-      ['neither uid nor qrCode', () => ({}), 'uid'],
+      ['neither uid nor qrCode', () => ({}), 'body'],
       [
         'uid and qrCode naming different devices',
         (uid: string) => ({ uid, qrCode: 'https://hgr.io/u/SomeOtherDevice' }),
