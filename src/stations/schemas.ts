@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
-import { Enum, Nullable } from '../http/schemas.js';
+import { CONNECTIVITY_TYPES, ERROR_CODES, TIC_CONNECTED_VALUES } from '../gateway/witty-profile.js';
+import { Enum, IntegerEnum, Nullable } from '../http/schemas.js';
 
 export const TIMEZONES = [
   'GMT Standard Time',
@@ -62,7 +63,10 @@ export const ChargingStationSchema = Type.Object(
       friendlyName: Nullable(Type.String()),
       phaseNumber: Nullable(Type.String()),
       erlConnected: Nullable(Type.Boolean()),
-      ticConnected: Nullable(Type.String()),
+      ticConnected: Nullable(
+        Enum(TIC_CONNECTED_VALUES),
+        'Wired TIC connection state; null until the station reports it',
+      ),
       nightModeConnected: Nullable(Type.String()),
       sheddingMode: Nullable(Type.String()),
       averageEvConsumption: Type.String({ description: 'kWh/100 km, as a decimal string' }),
@@ -90,9 +94,19 @@ export const ChargingStationSchema = Type.Object(
       keySwitch: Nullable(Enum(['locked', 'unlocked'])),
       timezone: Enum(TIMEZONES),
       culture: Enum(CULTURES),
-      connectivityType: Nullable(Type.String()),
+      connectivityType: Nullable(
+        Enum(CONNECTIVITY_TYPES),
+        'Communication board of the station; null until it reports it',
+      ),
       evcsLocked: Type.Boolean(),
-      error: Type.Object({ code: Type.Integer() }),
+      error: Type.Object({
+        code: IntegerEnum(
+          Object.values(ERROR_CODES),
+          Object.entries(ERROR_CODES)
+            .map(([name, code]) => `${code} = ${name}`)
+            .join(', '),
+        ),
+      }),
       currentSession: Nullable(CurrentSessionSchema),
       lastSession: Nullable(LastSessionSchema),
       heartbeat: Type.Object({

@@ -113,6 +113,19 @@ describe('OpenAPI document', () => {
     }
   });
 
+  it('the charging station lists the guide’s enums: ticConnected, connectivityType, error.code', async () => {
+    const document = (await t.app.inject('/v1/openapi.json')).json();
+    const properties = document.components.schemas.ChargingStation.properties.properties.properties;
+    const enumOf = (schema: { enum?: unknown[]; anyOf?: { enum?: unknown[] }[] }) =>
+      schema.enum ?? schema.anyOf?.find((branch) => branch.enum)?.enum;
+    expect(enumOf(properties.ticConnected)).toEqual(['error', 'connected', 'notConnected']);
+    expect(enumOf(properties.connectivityType)).toEqual(['wifi', 'ethernet']);
+    expect(properties.error.properties.code).toMatchObject({
+      type: 'integer',
+      enum: [0, 1, 2, 3, 4, 5, 6, 9, 130, 133, 400],
+    });
+  });
+
   it('docs/openapi.json is the generated document (npm run openapi)', async () => {
     const committed = fs.readFileSync(
       path.resolve(import.meta.dirname, '../../docs/openapi.json'),
