@@ -16,7 +16,7 @@ import {
   type LogDefinition,
   type MeasureDefinition,
 } from './catalog.js';
-import { AggregationRequestSchema, ListRequestSchema } from './schemas.js';
+import { AggregationRequestSchema, listRequestSchema, type LogOrder } from './schemas.js';
 import type { LogEntry, TelemetryService } from './service.js';
 
 /** The device whose measures and logs a request asks for, as the caller may see it. */
@@ -86,6 +86,10 @@ export const telemetryRoutes: FastifyPluginAsyncTypebox<TelemetryRoutesOptions> 
     logId: Type.String({ maxLength: 10 }),
   });
   const errors = problemResponses(400, 401, 403, 404, 429);
+  // The guide's examples list a station's logs oldest first and a grid meter's newest first.
+  const defaultOrder: LogOrder = kind === 'gridMeter' ? 'desc' : 'asc';
+  const ListRequestSchema = listRequestSchema(defaultOrder);
+  const orderDescription = defaultOrder === 'desc' ? 'newest first' : 'oldest first';
 
   const target = (request: FastifyRequest) =>
     resolve(callerOf(request), request.params as Record<string, unknown>);
@@ -251,7 +255,9 @@ export const telemetryRoutes: FastifyPluginAsyncTypebox<TelemetryRoutesOptions> 
         params: LogParams,
         body: ListRequestSchema,
         response: {
-          200: Type.Array(refTo('LogEntry'), { description: 'Records, oldest first' }),
+          200: Type.Array(refTo('LogEntry'), {
+            description: `Records, ${orderDescription} unless \`order\` says otherwise`,
+          }),
           ...errors,
         },
       },
@@ -260,7 +266,13 @@ export const telemetryRoutes: FastifyPluginAsyncTypebox<TelemetryRoutesOptions> 
       const device = await target(request);
       const log = logOf(device, request.params.logId);
       const { start, end } = rangeOf(request.body);
-      return telemetry.logs(device.deviceId, start, end, [log.name]);
+      return telemetry.logs(
+        device.deviceId,
+        start,
+        end,
+        [log.name],
+        request.body.order ?? defaultOrder,
+      );
     },
   );
 
@@ -274,7 +286,9 @@ export const telemetryRoutes: FastifyPluginAsyncTypebox<TelemetryRoutesOptions> 
         params: options.params,
         body: ListRequestSchema,
         response: {
-          200: Type.Array(refTo('LogEntry'), { description: 'Records of every log, oldest first' }),
+          200: Type.Array(refTo('LogEntry'), {
+            description: `Records of every log, ${orderDescription} unless \`order\` says otherwise`,
+          }),
           ...errors,
         },
       },
@@ -287,6 +301,7 @@ export const telemetryRoutes: FastifyPluginAsyncTypebox<TelemetryRoutesOptions> 
         start,
         end,
         visibleLogs(device.role).map((l) => l.name),
+        request.body.order ?? defaultOrder,
       );
     },
   );

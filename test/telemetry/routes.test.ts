@@ -251,6 +251,18 @@ describeEachDialect('measure, log, grid meter and tariff routes', (dialect) => {
       },
     );
 
+    it.each([['/logs/operators/list'], ['/logs/1/operators/list']])(
+      'a list (%s) takes order asc or desc only',
+      async (path) => {
+        const response = await expectFieldError(
+          `${home.meterPath}${path}`,
+          { ...DAY, order: 'newest' },
+          'order',
+        );
+        expect(response.errors[0].message).toBe('must be one of "asc", "desc"');
+      },
+    );
+
     it('a list takes no step, and refuses endDate before startDate', async () => {
       await expectFieldError(
         `${home.stationPath}/logs/operators/list`,
