@@ -83,6 +83,8 @@ export function fieldErrors(validation: AjvError[], context: string | undefined)
     } else if (error.keyword === 'additionalProperties') {
       segments.push(String(error.params.additionalProperty));
       message = 'is not an accepted property';
+    } else if (error.keyword === 'minProperties' && error.params.limit === 1) {
+      message = 'must not be empty: give at least one property';
     } else if (error.keyword === 'enum' && Array.isArray(error.params.allowedValues)) {
       message = `must be one of ${error.params.allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
     }

@@ -158,7 +158,11 @@ export const UpdateRequestSchema = Type.Object(
   {
     friendlyName: Type.Optional(Type.String({ maxLength: 100 })),
     ledPower: Type.Optional(
-      Type.Integer({ minimum: 30, maximum: 100, description: '% of LED intensity' }),
+      Type.Integer({
+        minimum: 30,
+        maximum: 100,
+        description: 'Brightness of the front LED, a whole percentage from 30 to 100',
+      }),
     ),
     averageEvConsumption: Type.Optional(
       Type.Number({ exclusiveMinimum: 0, maximum: 100, description: 'kWh per 100 km' }),
@@ -167,7 +171,9 @@ export const UpdateRequestSchema = Type.Object(
   },
   {
     additionalProperties: false,
+    // Every field is optional (the guide), but a PUT with nothing to update is refused.
     minProperties: 1,
+    description: 'The properties to update: any of them, at least one',
     examples: [
       {
         friendlyName: 'my borne',

@@ -126,6 +126,21 @@ describe('OpenAPI document', () => {
     });
   });
 
+  it('PUT of a charging station: ledPower a whole percentage 30–100, a body with something to update', async () => {
+    const document = (await t.app.inject('/v1/openapi.json')).json();
+    const body =
+      document.paths['/installations/{installationId}/charging-stations/{chargingStationId}'].put
+        .requestBody.content['application/json'].schema;
+    expect(body.minProperties).toBe(1);
+    expect(body.description).toMatch(/at least one/);
+    expect(body.properties.ledPower).toMatchObject({
+      type: 'integer',
+      minimum: 30,
+      maximum: 100,
+      description: expect.stringMatching(/whole percentage/),
+    });
+  });
+
   it('docs/openapi.json is the generated document (npm run openapi)', async () => {
     const committed = fs.readFileSync(
       path.resolve(import.meta.dirname, '../../docs/openapi.json'),

@@ -380,7 +380,8 @@ describeEachDialect('charging-station routes', (dialect) => {
     it.each([
       ['ledPower 29', { ledPower: 29 }, 'ledPower', 'must be >= 30'],
       ['ledPower 101', { ledPower: 101 }, 'ledPower', 'must be <= 100'],
-      ['ledPower 50.5', { ledPower: 50.5 }, 'ledPower', 'must be integer'],
+      // A whole percentage (docs/decisions.md, "PUT of a charging station").
+      ['ledPower 55.5', { ledPower: 55.5 }, 'ledPower', 'must be integer'],
       ['ledPower "50"', { ledPower: '50' }, 'ledPower', 'must be integer'],
       ['tariff1 medium', { tariff1: 'medium' }, 'tariff1', 'must be one of "hc", "hp"'],
       [
@@ -395,7 +396,8 @@ describeEachDialect('charging-station routes', (dialect) => {
         'averageEvConsumption',
         'must be > 0',
       ],
-      ['an empty body', {}, 'body', 'must NOT have fewer than 1 properties'],
+      // Nothing to update is refused rather than tracked as a command that does nothing.
+      ['an empty body', {}, 'body', 'must not be empty: give at least one property'],
       ['an unknown property', { color: 'blue' }, 'color', 'is not an accepted property'],
       ['tariff11', { tariff11: 'hc' }, 'tariff11', 'is not an accepted property'],
     ])('PUT with %s → 400 naming %s', async (_case, body, field, message) => {
@@ -460,6 +462,8 @@ describeEachDialect('charging-station routes', (dialect) => {
 
     it.each([
       ['ledPower', { ledPower: 50 }],
+      ['ledPower 30, the least', { ledPower: 30 }],
+      ['ledPower 100, the most', { ledPower: 100 }],
       ['a tariff', { tariff2: 'hc' }],
     ])('PUT of %s (sent to the station) → 409 STATION_OFFLINE', async (_case, body) => {
       const response = await t.api('PUT', base, { token: alice.token, body });
