@@ -25,6 +25,8 @@ export interface TelemetryTarget {
   zone: string;
   classes: StandardTariffClasses;
   role: 'owner' | 'installer';
+  /** Currency of the installation's prices, the unit of cost measures (eur when absent). */
+  currency?: 'eur' | 'gbp';
 }
 
 export interface TelemetryRoutesOptions {
@@ -93,19 +95,22 @@ export const telemetryRoutes: FastifyPluginAsyncTypebox<TelemetryRoutesOptions> 
 
   const target = (request: FastifyRequest) =>
     resolve(callerOf(request), request.params as Record<string, unknown>);
-  const visibleMeasures = (role: TelemetryTarget['role']) =>
-    MEASURES[kind].filter((m) => role === 'owner' || !PRIVATE_MEASURES[kind].has(m.name));
+  /** The measures the caller may see, costs in the installation's currency. */
+  const visibleMeasures = (device: TelemetryTarget): MeasureDefinition[] =>
+    MEASURES[kind]
+      .filter((m) => device.role === 'owner' || !PRIVATE_MEASURES[kind].has(m.name))
+      .map((m) => (m.type === 'Cost' && device.currency ? { ...m, unit: device.currency } : m));
   const visibleLogs = (role: TelemetryTarget['role']) =>
     LOGS[kind].filter((l) => role === 'owner' || !PRIVATE_LOGS.has(l.name));
 
   const measureOf = (device: TelemetryTarget, measureId: string): MeasureDefinition => {
-    const measure = MEASURES[kind].find((m) => m.measureId === measureId);
-    if (!measure)
-      throw new ApiError('MEASURE_NOT_FOUND', `The ${noun} has no measure ${measureId}.`);
-    if (!visibleMeasures(device.role).includes(measure)) {
+    const known = MEASURES[kind].find((m) => m.measureId === measureId);
+    if (!known) throw new ApiError('MEASURE_NOT_FOUND', `The ${noun} has no measure ${measureId}.`);
+    const measure = visibleMeasures(device).find((m) => m.measureId === measureId);
+    if (!measure) {
       throw new ApiError(
         'INSTALLATION_ACCESS_DENIED',
-        `Installers do not see ${measure.name} (consumption and costs are the owner's).`,
+        `Installers do not see ${known.name} (consumption and costs are the owner's).`,
       );
     }
     return measure;
@@ -136,7 +141,7 @@ export const telemetryRoutes: FastifyPluginAsyncTypebox<TelemetryRoutesOptions> 
         },
       },
     },
-    async (request) => visibleMeasures((await target(request)).role),
+    async (request) => visibleMeasures(await target(request)),
   );
 
   app.get(

@@ -573,6 +573,74 @@ describeEachDialect('measure, log, grid meter and tariff routes', (dialect) => {
       // Answers null.
       expect(response.json()[0].friendlyName).toBe('my low cost tariff');
     });
+
+    // The name is the tariff's, not a price's: the one given last wins, whatever its beginDate.
+    it('a friendly name given last wins, also with an earlier beginDate', async () => {
+      const prices = guideStandard.map(({ id }) => ({
+        id,
+        currency: 'eur',
+        beginDate: '2019-01-01T00:00:00.000Z',
+        value: 0.2,
+        ...(id === 'tariff1' ? { friendlyName: 'renamed off-peak' } : {}),
+      }));
+      const response = await api('POST', `${standard.meterPath}/tariffs`, prices);
+      expect(response.statusCode).toBe(201);
+      expect(response.json()[0]).toMatchObject({ id: 'tariff1', friendlyName: 'renamed off-peak' });
+      // tariff2 keeps the name of the guide's example.
+      expect(response.json()[1].friendlyName).toBe('my high cost tariff');
+      const tariff1 = await api('GET', `${standard.meterPath}/tariffs/tariff1`);
+      expect(tariff1.json().friendlyName).toBe('renamed off-peak');
+    });
+
+    it('ConsumptionCost is in the currency of the prices: eur, then gbp once prices are in gbp', async () => {
+      const unitsOf = async (path: string) =>
+        Object.fromEntries(
+          (await api('GET', `${path}/measures`))
+            .json()
+            .map((m: { name: string; unit: string }) => [m.name, m.unit]),
+        );
+      expect(await unitsOf(standard.meterPath)).toMatchObject({ ConsumptionCost: 'eur' });
+      expect(await unitsOf(standard.stationPath)).toMatchObject({ ConsumptionCost: 'eur' });
+
+      const prices = guideStandard.map(({ id }) => ({
+        id,
+        currency: 'gbp',
+        beginDate: '2026-03-01T00:00:00.000Z',
+        value: 0.24,
+      }));
+      const response = await api('POST', `${standard.meterPath}/tariffs`, prices);
+      expect(response.statusCode).toBe(201);
+      expect(new Set(response.json().map((t: { currency: string }) => t.currency))).toEqual(
+        new Set(['gbp']),
+      );
+      expect(await unitsOf(standard.meterPath)).toMatchObject({
+        EnergyConsumption: 'kWh',
+        ConsumptionCost: 'gbp',
+      });
+      expect((await api('GET', `${standard.meterPath}/measures/2`)).json()).toMatchObject({
+        name: 'ConsumptionCost',
+        unit: 'gbp',
+      });
+      expect(await unitsOf(standard.stationPath)).toMatchObject({ ConsumptionCost: 'gbp' });
+      expect((await api('GET', `${standard.stationPath}/measures/3`)).json().unit).toBe('gbp');
+      // Another installation's costs stay in euros.
+      expect(await unitsOf(home.meterPath)).toMatchObject({ ConsumptionCost: 'eur' });
+    });
+
+    it('prices in two currencies at once are refused', async () => {
+      const prices = guideStandard.map(({ id }, n) => ({
+        id,
+        currency: n === 0 ? 'eur' : 'gbp',
+        beginDate: '2026-03-02T00:00:00.000Z',
+        value: 0.24,
+      }));
+      const response = await api('POST', `${standard.meterPath}/tariffs`, prices);
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        errors: [{ field: 'currency', in: 'body' }],
+      });
+    });
   });
 
   describe('installers see general data only', () => {
