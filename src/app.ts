@@ -322,7 +322,11 @@ export async function buildApp(
           ),
       });
       await api.register(installationRoutes, { installations: platform.installations });
-      await api.register(stationRoutes, { stations, telemetry: platform.telemetry });
+      await api.register(stationRoutes, {
+        stations,
+        telemetry: platform.telemetry,
+        currencyOf: (installationId) => grid.currencyOf(installationId),
+      });
       await api.register(gridRoutes, { grid, telemetry: platform.telemetry });
     },
     { prefix: '/v1' },

@@ -31,6 +31,13 @@ export const DEFAULT_PRICES: Record<TariffId, number> = Object.freeze({
   tariff10: 0.194,
 });
 
+/** The currencies of prices (the guide: eur | gbp), lower case as the guide writes them. */
+export const CURRENCIES = ['eur', 'gbp'] as const;
+export type Currency = (typeof CURRENCIES)[number];
+
+/** Currency of costs where no price was set: the default prices are in euros. */
+export const DEFAULT_CURRENCY: Currency = 'eur';
+
 /** One entry of a tariff's price history, as the guide's `values` (beginDate in ISO 8601). */
 export interface PricePoint {
   beginDate: string;

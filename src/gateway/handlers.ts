@@ -14,8 +14,10 @@ import {
   type StartTransactionRequest,
   type StatusNotificationRequest,
   type StopTransactionRequest,
+  CONNECTIVITY_TYPES,
   DATA_TRANSFER,
   HEARTBEAT_INTERVAL_SECONDS,
+  TIC_CONNECTED_VALUES,
   WITTY_VENDOR_ID,
 } from '../protocol/index.js';
 
@@ -84,6 +86,12 @@ function parseJson(data: string | undefined): Record<string, unknown> | undefine
 
 const optionalString = (value: unknown) => (typeof value === 'string' ? value : undefined);
 
+/** StationInfo members that the guide gives as enums: other values are ignored. */
+const STATION_INFO_ENUMS: Partial<Record<keyof StationInfo, readonly string[]>> = {
+  ticConnected: TIC_CONNECTED_VALUES,
+  connectivityType: CONNECTIVITY_TYPES,
+};
+
 /** Witty DataTransfer messages (docs/ocpp-profile.md). */
 async function wittyDataTransfer(
   state: DeviceStateService,
@@ -105,7 +113,8 @@ async function wittyDataTransfer(
         'connectivityType',
       ] as const) {
         const value = optionalString(data[key]);
-        if (value !== undefined) info[key] = value;
+        const allowed = STATION_INFO_ENUMS[key];
+        if (value !== undefined && (!allowed || allowed.includes(value))) info[key] = value;
       }
       if (typeof data.erlConnected === 'boolean') info.erlConnected = data.erlConnected;
       state.stationInfo(station, info);

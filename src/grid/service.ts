@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { UnitOfWork } from '../db/unit-of-work.js';
 import type { DeviceStore } from '../devices/index.js';
-import { DEFAULT_PRICES } from '../domain/prices.js';
+import { DEFAULT_CURRENCY, DEFAULT_PRICES, type Currency } from '../domain/prices.js';
 import {
   SUBSCRIPTION_TARIFFS,
   isTariffId,
@@ -139,7 +139,14 @@ export class GridService {
       zone: this.deps.telemetry.zoneOf(station),
       classes: await this.classes(station),
       role,
+      currency: await this.currencyOf(installationId),
     };
+  }
+
+  /** Currency of an installation's costs: that of the prices set last, euros until any is set. */
+  async currencyOf(installationId: number): Promise<Currency> {
+    const currency = await this.deps.grid.latestCurrency(installationId);
+    return (currency as Currency | undefined) ?? DEFAULT_CURRENCY;
   }
 
   private async classes(station: StationRow): Promise<StandardTariffClasses> {
@@ -221,6 +228,18 @@ export class GridService {
         { errors },
       );
     }
+    const currencies = [...new Set(request.map((entry) => entry.currency))];
+    if (currencies.length > 1) {
+      throw new ApiError('VALIDATION_FAILED', 'Give every price in one currency.', {
+        errors: [
+          {
+            field: 'currency',
+            in: 'body',
+            message: `must be the same for every price (${currencies.join(', ')} given)`,
+          },
+        ],
+      });
+    }
     const undated = request.filter((entry) => Number.isNaN(Date.parse(entry.beginDate)));
     if (undated.length > 0) {
       throw new ApiError('VALIDATION_FAILED', 'beginDate must be a valid date.', {
@@ -255,13 +274,16 @@ export class GridService {
     const rows = await this.deps.grid.prices(station.installation_id);
     return ids.map((id) => {
       const own = rows.filter((row) => row.tariff_id === id);
-      const latest = own[0];
+      // Name and currency belong to the tariff, not to one price: the ones given last stand
+      // (the highest id), whatever the beginDate of the price they came with.
+      // Number(): a bigserial id reads as a string on PostgreSQL.
+      const givenLast = [...own].sort((a, b) => Number(b.id) - Number(a.id));
+      const named = givenLast.find((row) => row.friendly_name !== null);
       return {
         id,
         installationParentId: Number(station.installation_id),
-        // A name belongs to the tariff: the latest one given stands until another is.
-        friendlyName: own.find((row) => row.friendly_name !== null)?.friendly_name ?? null,
-        currency: (latest?.currency ?? 'eur') as Tariff['currency'],
+        friendlyName: named?.friendly_name ?? null,
+        currency: (givenLast[0]?.currency ?? DEFAULT_CURRENCY) as Tariff['currency'],
         isDefault: own.length === 0,
         values:
           own.length === 0

@@ -50,6 +50,18 @@ export class GridStore {
       .execute();
   }
 
+  /** The currency of the price set last on an installation, if any. */
+  async latestCurrency(installationId: number): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('tariff_prices')
+      .select('currency')
+      .where('installation_id', '=', installationId)
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row?.currency;
+  }
+
   /** Adds price points in one transaction; a point with the same tariff and beginDate is replaced. */
   async addPrices(rows: Omit<PriceRow, 'id'>[]): Promise<void> {
     await atomically(this.db, async (trx) => {

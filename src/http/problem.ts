@@ -41,14 +41,40 @@ export function sendProblem(
 
 interface AjvError {
   instancePath: string;
+  schemaPath?: string;
   keyword: string;
   message?: string;
   params: Record<string, unknown>;
 }
 
+/**
+ * `anyOf` of `required` branches ("uid or qrCode"): one error naming the alternatives instead of
+ * one `required` error per branch and an opaque "must match a schema in anyOf".
+ */
+function collapseRequiredAlternatives(validation: AjvError[]): AjvError[] {
+  const alternatives = new Map<string, string[]>(); // anyOf schemaPath → missing properties
+  const branchOf = (error: AjvError) => /^(.*\/anyOf)\/\d+\/required$/.exec(error.schemaPath ?? '');
+  for (const error of validation) {
+    const branch = branchOf(error);
+    if (branch?.[1] !== undefined) {
+      const missing = alternatives.get(branch[1]) ?? [];
+      alternatives.set(branch[1], [...missing, String(error.params.missingProperty)]);
+    }
+  }
+  if (alternatives.size === 0) return validation;
+  return validation.flatMap((error) => {
+    if (branchOf(error)) return [];
+    const missing =
+      error.keyword === 'anyOf' ? alternatives.get(error.schemaPath ?? '') : undefined;
+    return missing
+      ? [{ ...error, message: `must have ${missing.join(' or ')} (at least one)` }]
+      : [error];
+  });
+}
+
 /** One entry per invalid field, with a dotted path such as `locationGpsCoordinates.latitude`. */
 export function fieldErrors(validation: AjvError[], context: string | undefined): FieldError[] {
-  return validation.map((error) => {
+  return collapseRequiredAlternatives(validation).map((error) => {
     const segments = error.instancePath.split('/').filter(Boolean);
     let message = error.message ?? 'is invalid';
     if (error.keyword === 'required') {
@@ -57,6 +83,8 @@ export function fieldErrors(validation: AjvError[], context: string | undefined)
     } else if (error.keyword === 'additionalProperties') {
       segments.push(String(error.params.additionalProperty));
       message = 'is not an accepted property';
+    } else if (error.keyword === 'minProperties' && error.params.limit === 1) {
+      message = 'must not be empty: give at least one property';
     } else if (error.keyword === 'enum' && Array.isArray(error.params.allowedValues)) {
       message = `must be one of ${error.params.allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
     }

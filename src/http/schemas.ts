@@ -34,3 +34,11 @@ export const Enum = <const T extends readonly string[]>(values: T, description?:
 /** A schema or null. */
 export const Nullable = <T extends TSchema>(schema: T, description?: string) =>
   Type.Union([schema, Type.Null()], description ? { description } : {});
+
+/** An integer enum, typed as its values (the guide's numeric codes, e.g. `error.code`). */
+export const IntegerEnum = <const T extends readonly number[]>(values: T, description?: string) =>
+  Type.Unsafe<T[number]>({
+    type: 'integer',
+    enum: values,
+    ...(description ? { description } : {}),
+  });

@@ -1,6 +1,5 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { AccountsTable, Database, SubscriptionsTable } from '../db/schema.js';
-import type { Selectable } from 'kysely';
 
 export type AccountRow = Selectable<AccountsTable>;
 export type SubscriptionRow = Selectable<SubscriptionsTable>;

@@ -61,6 +61,12 @@ export const ERROR_CODES = {
   Offline: 400,
 } as const;
 
+/** The guide's `ticConnected` values (Error | Connected | NotConnected), camelCase on the wire. */
+export const TIC_CONNECTED_VALUES = ['error', 'connected', 'notConnected'] as const;
+
+/** The guide's `connectivityType` values (Wifi | Ethernet), camelCase on the wire. */
+export const CONNECTIVITY_TYPES = ['wifi', 'ethernet'] as const;
+
 const KNOWN_CODES = new Set<number>(Object.values(ERROR_CODES));
 
 /**

@@ -3,5 +3,5 @@ export { VirtualCar } from './car.js';
 export { SimClock } from './clock.js';
 export { carAtHome, houseLoad, localHour, localWeekday } from './household.js';
 export { type LinkyOptions, VirtualLinky } from './linky.js';
-export { Simulation, controlServer } from './simulation.js';
+export { controlServer, Simulation } from './simulation.js';
 export { VirtualStation } from './station.js';

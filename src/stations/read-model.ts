@@ -12,7 +12,12 @@ import {
   isOffline,
   type ConnectorStatus,
 } from '../domain/station-state.js';
-import { ERROR_CODES, TARIFF_NUMBERS } from '../protocol/index.js';
+import {
+  CONNECTIVITY_TYPES,
+  ERROR_CODES,
+  TARIFF_NUMBERS,
+  TIC_CONNECTED_VALUES,
+} from '../protocol/index.js';
 import type { ChargingStation } from './schemas.js';
 import type { SessionRow, StationRow } from './store.js';
 
@@ -62,6 +67,14 @@ export function currentFault(connectors: readonly ConnectorStateRow[]): number {
   return faults[0] ? Number(faults[0].vendor_error_code) : ERROR_CODES.NoError;
 }
 
+/** The stored value when it is one of the guide's values, else null (stored before the check). */
+function oneOf<const T extends readonly string[]>(
+  values: T,
+  stored: string | null,
+): T[number] | null {
+  return values.find((value) => value === stored) ?? null;
+}
+
 /** The guide's charging-station model. */
 export function toChargingStation(facts: StationFacts, now: Date): ChargingStation {
   const { station, device, connectors, current, last, costs } = facts;
@@ -93,7 +106,7 @@ export function toChargingStation(facts: StationFacts, now: Date): ChargingStati
       friendlyName: station.friendly_name,
       phaseNumber: device.phase_number,
       erlConnected: device.erl_connected === null ? null : device.erl_connected === 1,
-      ticConnected: device.tic_connected,
+      ticConnected: oneOf(TIC_CONNECTED_VALUES, device.tic_connected),
       nightModeConnected: device.night_mode_connected,
       sheddingMode: device.shedding_mode,
       averageEvConsumption: String(consumption),
@@ -108,9 +121,10 @@ export function toChargingStation(facts: StationFacts, now: Date): ChargingStati
       keySwitch: device.key_switch as ChargingStation['properties']['keySwitch'],
       timezone: station.timezone as ChargingStation['properties']['timezone'],
       culture: station.culture as ChargingStation['properties']['culture'],
-      connectivityType: device.connectivity_type,
+      connectivityType: oneOf(CONNECTIVITY_TYPES, device.connectivity_type),
       evcsLocked: device.evcs_locked === 1,
-      error: { code: errorCode },
+      // Stored codes come from guideErrorCode: always one of the guide's.
+      error: { code: errorCode as ChargingStation['properties']['error']['code'] },
       currentSession: current
         ? {
             startDate: current.started_at,

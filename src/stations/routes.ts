@@ -26,7 +26,9 @@ const commandAccepted = described(
 export const stationRoutes: FastifyPluginAsyncTypebox<{
   stations: StationService;
   telemetry: TelemetryService;
-}> = async (app, { stations, telemetry }) => {
+  /** Currency of an installation's prices (the grid's), the unit of the station's costs. */
+  currencyOf: (installationId: number) => Promise<'eur' | 'gbp'>;
+}> = async (app, { stations, telemetry, currencyOf }) => {
   const tags = ['Charging stations'];
   const base = '/installations/:installationId/charging-stations';
   const location = (installationId: number, command: StationCommand) =>
@@ -255,11 +257,14 @@ export const stationRoutes: FastifyPluginAsyncTypebox<{
     params: StationParamsSchema,
     tag: 'Charging stations',
     telemetry,
-    resolve: (caller, params) =>
-      stations.telemetryTarget(
+    resolve: async (caller, params) => {
+      const installationId = Number(params.installationId);
+      const target = await stations.telemetryTarget(
         caller,
-        Number(params.installationId),
+        installationId,
         String(params.chargingStationId),
-      ),
+      );
+      return { ...target, currency: await currencyOf(installationId) };
+    },
   });
 };

@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
-import { Enum, Nullable } from '../http/schemas.js';
+import { CONNECTIVITY_TYPES, ERROR_CODES, TIC_CONNECTED_VALUES } from '../protocol/index.js';
+import { Enum, IntegerEnum, Nullable } from '../http/schemas.js';
 
 export const TIMEZONES = [
   'GMT Standard Time',
@@ -62,7 +63,10 @@ export const ChargingStationSchema = Type.Object(
       friendlyName: Nullable(Type.String()),
       phaseNumber: Nullable(Type.String()),
       erlConnected: Nullable(Type.Boolean()),
-      ticConnected: Nullable(Type.String()),
+      ticConnected: Nullable(
+        Enum(TIC_CONNECTED_VALUES),
+        'Wired TIC connection state; null until the station reports it',
+      ),
       nightModeConnected: Nullable(Type.String()),
       sheddingMode: Nullable(Type.String()),
       averageEvConsumption: Type.String({ description: 'kWh/100 km, as a decimal string' }),
@@ -90,9 +94,19 @@ export const ChargingStationSchema = Type.Object(
       keySwitch: Nullable(Enum(['locked', 'unlocked'])),
       timezone: Enum(TIMEZONES),
       culture: Enum(CULTURES),
-      connectivityType: Nullable(Type.String()),
+      connectivityType: Nullable(
+        Enum(CONNECTIVITY_TYPES),
+        'Communication board of the station; null until it reports it',
+      ),
       evcsLocked: Type.Boolean(),
-      error: Type.Object({ code: Type.Integer() }),
+      error: Type.Object({
+        code: IntegerEnum(
+          Object.values(ERROR_CODES),
+          Object.entries(ERROR_CODES)
+            .map(([name, code]) => `${code} = ${name}`)
+            .join(', '),
+        ),
+      }),
       currentSession: Nullable(CurrentSessionSchema),
       lastSession: Nullable(LastSessionSchema),
       heartbeat: Type.Object({
@@ -122,6 +136,8 @@ export const AssociateRequestSchema = Type.Object(
   },
   {
     additionalProperties: false,
+    // The guide: "You must pass at least one of the two parameters uid or qrCode".
+    anyOf: [{ required: ['uid'] }, { required: ['qrCode'] }],
     examples: [
       {
         uid: 'Fbo5WTTsSeeLQ8YYoLzNwN',
@@ -142,7 +158,11 @@ export const UpdateRequestSchema = Type.Object(
   {
     friendlyName: Type.Optional(Type.String({ maxLength: 100 })),
     ledPower: Type.Optional(
-      Type.Integer({ minimum: 30, maximum: 100, description: '% of LED intensity' }),
+      Type.Integer({
+        minimum: 30,
+        maximum: 100,
+        description: 'Brightness of the front LED, a whole percentage from 30 to 100',
+      }),
     ),
     averageEvConsumption: Type.Optional(
       Type.Number({ exclusiveMinimum: 0, maximum: 100, description: 'kWh per 100 km' }),
@@ -151,7 +171,9 @@ export const UpdateRequestSchema = Type.Object(
   },
   {
     additionalProperties: false,
+    // Every field is optional (the guide), but a PUT with nothing to update is refused.
     minProperties: 1,
+    description: 'The properties to update: any of them, at least one',
     examples: [
       {
         friendlyName: 'my borne',

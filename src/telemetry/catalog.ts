@@ -16,8 +16,15 @@ export interface LogDefinition {
 
 export type DeviceKind = 'chargingStation' | 'gridMeter';
 
-/** Measures whose values are consumption or cost: never shown to installers (the guide). */
-export const PRIVATE_MEASURES = new Set(['EnergyConsumption', 'ConsumptionCost', 'ChargingPower']);
+/**
+ * Measures whose values are consumption or cost: never shown to installers (the guide: no
+ * consumption, no costs). Every grid meter measure is the house's consumption, its power and
+ * intensity included (the guide: "TIC data are your house consumption").
+ */
+export const PRIVATE_MEASURES: Record<DeviceKind, ReadonlySet<string>> = {
+  chargingStation: new Set(['EnergyConsumption', 'ConsumptionCost', 'ChargingPower']),
+  gridMeter: new Set(['EnergyConsumption', 'ConsumptionCost', 'ApparentPower', 'Intensity']),
+};
 /** Logs carrying consumption or cost. */
 export const PRIVATE_LOGS = new Set(['SessionEnd']);
 

@@ -16,7 +16,7 @@ import {
   type LogDefinition,
   type MeasureDefinition,
 } from './catalog.js';
-import { AggregationRequestSchema, ListRequestSchema } from './schemas.js';
+import { AggregationRequestSchema, listRequestSchema, type LogOrder } from './schemas.js';
 import type { LogEntry, TelemetryService } from './service.js';
 
 /** The device whose measures and logs a request asks for, as the caller may see it. */
@@ -25,6 +25,8 @@ export interface TelemetryTarget {
   zone: string;
   classes: StandardTariffClasses;
   role: 'owner' | 'installer';
+  /** Currency of the installation's prices, the unit of cost measures (eur when absent). */
+  currency?: 'eur' | 'gbp';
 }
 
 export interface TelemetryRoutesOptions {
@@ -86,22 +88,29 @@ export const telemetryRoutes: FastifyPluginAsyncTypebox<TelemetryRoutesOptions> 
     logId: Type.String({ maxLength: 10 }),
   });
   const errors = problemResponses(400, 401, 403, 404, 429);
+  // The guide's examples list a station's logs oldest first and a grid meter's newest first.
+  const defaultOrder: LogOrder = kind === 'gridMeter' ? 'desc' : 'asc';
+  const ListRequestSchema = listRequestSchema(defaultOrder);
+  const orderDescription = defaultOrder === 'desc' ? 'newest first' : 'oldest first';
 
   const target = (request: FastifyRequest) =>
     resolve(callerOf(request), request.params as Record<string, unknown>);
-  const visibleMeasures = (role: TelemetryTarget['role']) =>
-    MEASURES[kind].filter((m) => role === 'owner' || !PRIVATE_MEASURES.has(m.name));
+  /** The measures the caller may see, costs in the installation's currency. */
+  const visibleMeasures = (device: TelemetryTarget): MeasureDefinition[] =>
+    MEASURES[kind]
+      .filter((m) => device.role === 'owner' || !PRIVATE_MEASURES[kind].has(m.name))
+      .map((m) => (m.type === 'Cost' && device.currency ? { ...m, unit: device.currency } : m));
   const visibleLogs = (role: TelemetryTarget['role']) =>
     LOGS[kind].filter((l) => role === 'owner' || !PRIVATE_LOGS.has(l.name));
 
   const measureOf = (device: TelemetryTarget, measureId: string): MeasureDefinition => {
-    const measure = MEASURES[kind].find((m) => m.measureId === measureId);
-    if (!measure)
-      throw new ApiError('MEASURE_NOT_FOUND', `The ${noun} has no measure ${measureId}.`);
-    if (!visibleMeasures(device.role).includes(measure)) {
+    const known = MEASURES[kind].find((m) => m.measureId === measureId);
+    if (!known) throw new ApiError('MEASURE_NOT_FOUND', `The ${noun} has no measure ${measureId}.`);
+    const measure = visibleMeasures(device).find((m) => m.measureId === measureId);
+    if (!measure) {
       throw new ApiError(
         'INSTALLATION_ACCESS_DENIED',
-        `Installers do not see ${measure.name} (consumption and costs are the owner's).`,
+        `Installers do not see ${known.name} (consumption and costs are the owner's).`,
       );
     }
     return measure;
@@ -132,7 +141,7 @@ export const telemetryRoutes: FastifyPluginAsyncTypebox<TelemetryRoutesOptions> 
         },
       },
     },
-    async (request) => visibleMeasures((await target(request)).role),
+    async (request) => visibleMeasures(await target(request)),
   );
 
   app.get(
@@ -251,7 +260,9 @@ export const telemetryRoutes: FastifyPluginAsyncTypebox<TelemetryRoutesOptions> 
         params: LogParams,
         body: ListRequestSchema,
         response: {
-          200: Type.Array(refTo('LogEntry'), { description: 'Records, oldest first' }),
+          200: Type.Array(refTo('LogEntry'), {
+            description: `Records, ${orderDescription} unless \`order\` says otherwise`,
+          }),
           ...errors,
         },
       },
@@ -260,7 +271,13 @@ export const telemetryRoutes: FastifyPluginAsyncTypebox<TelemetryRoutesOptions> 
       const device = await target(request);
       const log = logOf(device, request.params.logId);
       const { start, end } = rangeOf(request.body);
-      return telemetry.logs(device.deviceId, start, end, [log.name]);
+      return telemetry.logs(
+        device.deviceId,
+        start,
+        end,
+        [log.name],
+        request.body.order ?? defaultOrder,
+      );
     },
   );
 
@@ -274,7 +291,9 @@ export const telemetryRoutes: FastifyPluginAsyncTypebox<TelemetryRoutesOptions> 
         params: options.params,
         body: ListRequestSchema,
         response: {
-          200: Type.Array(refTo('LogEntry'), { description: 'Records of every log, oldest first' }),
+          200: Type.Array(refTo('LogEntry'), {
+            description: `Records of every log, ${orderDescription} unless \`order\` says otherwise`,
+          }),
           ...errors,
         },
       },
@@ -287,6 +306,7 @@ export const telemetryRoutes: FastifyPluginAsyncTypebox<TelemetryRoutesOptions> 
         start,
         end,
         visibleLogs(device.role).map((l) => l.name),
+        request.body.order ?? defaultOrder,
       );
     },
   );

@@ -20,16 +20,35 @@ export const AggregationRequestSchema = Type.Object(
 );
 export type AggregationRequest = Static<typeof AggregationRequestSchema>;
 
-export const ListRequestSchema = Type.Object(
-  {
-    startDate: UtcDate('Beginning of the period (UTC), included'),
-    endDate: UtcDate('End of the period (UTC), excluded'),
-  },
-  {
-    additionalProperties: false,
-    examples: [{ startDate: '2020-06-02T00:58:24.458Z', endDate: '2020-06-04T12:15:33.458Z' }],
-  },
-);
+/** Orders of a log list: oldest first (asc) or newest first (desc). */
+export const LOG_ORDERS = ['asc', 'desc'] as const;
+export type LogOrder = (typeof LOG_ORDERS)[number];
+
+/**
+ * A log list request. `order` is not in the guide, whose examples list a station's records
+ * oldest first and a grid meter's newest first: each device kind defaults to its examples' order.
+ */
+export function listRequestSchema(defaultOrder: LogOrder) {
+  return Type.Object(
+    {
+      startDate: UtcDate('Beginning of the period (UTC), included'),
+      endDate: UtcDate('End of the period (UTC), excluded'),
+      order: Type.Optional(
+        Type.Unsafe<LogOrder>({
+          ...Enum(LOG_ORDERS, 'asc: oldest record first; desc: newest first'),
+          default: defaultOrder,
+        }),
+      ),
+    },
+    {
+      additionalProperties: false,
+      examples: [{ startDate: '2020-06-02T00:58:24.458Z', endDate: '2020-06-04T12:15:33.458Z' }],
+    },
+  );
+}
+
+/** The list request of a charging station's logs (oldest first unless asked otherwise). */
+export const ListRequestSchema = listRequestSchema('asc');
 export type ListRequest = Static<typeof ListRequestSchema>;
 
 export const MeasureSchema = Type.Object(

@@ -13,6 +13,7 @@ import {
   type StandardTariffClasses,
 } from '../domain/tariffs.js';
 import { bucketStart, ianaZone, nextBucketStart, type Step } from '../domain/time-buckets.js';
+import type { LogOrder } from './schemas.js';
 import type { TelemetryStore } from './store.js';
 
 const HOUR = 3600_000;
@@ -160,12 +161,13 @@ export class TelemetryService {
     );
   }
 
-  /** Log records in [start, end), of some logs or all, oldest first. */
+  /** Log records in [start, end), of some logs or all, oldest first unless `order` is desc. */
   async logs(
     deviceId: string,
     start: Date,
     end: Date,
     names?: readonly string[],
+    order: LogOrder = 'asc',
   ): Promise<LogEntry[]> {
     const rows = await this.deps.telemetry.logs(
       deviceId,
@@ -173,6 +175,7 @@ export class TelemetryService {
       end.toISOString(),
       names,
     );
+    if (order === 'desc') rows.reverse();
     return rows.map((row) => ({
       date: row.at,
       value: JSON.parse(row.value) as unknown,

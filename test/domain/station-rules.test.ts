@@ -212,4 +212,27 @@ describe("the guide's charging-station examples against the route schemas", () =
     const validate = ajv.compile(schema);
     expect(validate(guideExample(file)), JSON.stringify(validate.errors)).toBe(true);
   });
+
+  it.each([
+    ['ticConnected', 'Connected'],
+    ['connectivityType', 'Wifi'],
+    ['error', { code: 7 }],
+  ])('the guide’s station example with %s %j is not valid', (member, value) => {
+    const validate = ajv.compile(ChargingStationSchema);
+    const example = guideExample<{ properties: Record<string, unknown> }>(
+      '08-charging-station.json',
+    );
+    const changed = { ...example, properties: { ...example.properties, [member]: value } };
+    expect(validate(changed)).toBe(false);
+  });
+
+  it.each([
+    ['the uid only', { uid: 'Fbo5WTTsSeeLQ8YYoLzNwN' }, true],
+    ['the qrCode only', { qrCode: 'https://hgr.io/u/Fbo5WTTsSeeLQ8YYoLzNwN' }, true],
+    ['neither uid nor qrCode', {}, false],
+  ])('an association request with %s: valid %s', (_case, naming, valid) => {
+    const validate = ajv.compile(AssociateRequestSchema);
+    const request = { timezone: 'Romance Standard Time', country: 'fr-fr', ...naming };
+    expect(validate(request)).toBe(valid);
+  });
 });

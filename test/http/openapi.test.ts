@@ -97,6 +97,50 @@ describe('OpenAPI document', () => {
     ]);
   });
 
+  it('the association body needs uid or qrCode (anyOf), in the served and the committed document', async () => {
+    const served = (await t.app.inject('/v1/openapi.json')).json();
+    const committed = JSON.parse(
+      fs.readFileSync(path.resolve(import.meta.dirname, '../../docs/openapi.json'), 'utf8'),
+    );
+    for (const document of [served, committed]) {
+      const body =
+        document.paths['/installations/{installationId}/charging-stations'].post.requestBody;
+      expect(body.required).toBe(true);
+      expect(body.content['application/json'].schema.anyOf).toEqual([
+        { required: ['uid'] },
+        { required: ['qrCode'] },
+      ]);
+    }
+  });
+
+  it('the charging station lists the guide’s enums: ticConnected, connectivityType, error.code', async () => {
+    const document = (await t.app.inject('/v1/openapi.json')).json();
+    const properties = document.components.schemas.ChargingStation.properties.properties.properties;
+    const enumOf = (schema: { enum?: unknown[]; anyOf?: { enum?: unknown[] }[] }) =>
+      schema.enum ?? schema.anyOf?.find((branch) => branch.enum)?.enum;
+    expect(enumOf(properties.ticConnected)).toEqual(['error', 'connected', 'notConnected']);
+    expect(enumOf(properties.connectivityType)).toEqual(['wifi', 'ethernet']);
+    expect(properties.error.properties.code).toMatchObject({
+      type: 'integer',
+      enum: [0, 1, 2, 3, 4, 5, 6, 9, 130, 133, 400],
+    });
+  });
+
+  it('PUT of a charging station: ledPower a whole percentage 30–100, a body with something to update', async () => {
+    const document = (await t.app.inject('/v1/openapi.json')).json();
+    const body =
+      document.paths['/installations/{installationId}/charging-stations/{chargingStationId}'].put
+        .requestBody.content['application/json'].schema;
+    expect(body.minProperties).toBe(1);
+    expect(body.description).toMatch(/at least one/);
+    expect(body.properties.ledPower).toMatchObject({
+      type: 'integer',
+      minimum: 30,
+      maximum: 100,
+      description: expect.stringMatching(/whole percentage/),
+    });
+  });
+
   it('docs/openapi.json is the generated document (npm run openapi)', async () => {
     const committed = fs.readFileSync(
       path.resolve(import.meta.dirname, '../../docs/openapi.json'),

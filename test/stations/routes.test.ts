@@ -97,8 +97,21 @@ describeEachDialect('charging-station routes', (dialect) => {
       expect(response.headers.location).toBe(`${stationsOf(installationId)}/${station.id}`);
     });
 
+    it('neither uid nor qrCode is refused by the route schema: 400 naming both fields', async () => {
+      const installationId = await anInstallation();
+      const response = await associate(installationId, where);
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        errors: [{ field: 'body', in: 'body', message: 'must have uid or qrCode (at least one)' }],
+      });
+      expect(
+        (await t.api('GET', stationsOf(installationId), { token: alice.token })).json(),
+      ).toEqual([]);
+    });
+
     it.each([
-      ['neither uid nor qrCode', () => ({}), 'uid'],
+      ['neither uid nor qrCode', () => ({}), 'body'],
       [
         'uid and qrCode naming different devices',
         (uid: string) => ({ uid, qrCode: 'https://hgr.io/u/SomeOtherDevice' }),
@@ -367,7 +380,8 @@ describeEachDialect('charging-station routes', (dialect) => {
     it.each([
       ['ledPower 29', { ledPower: 29 }, 'ledPower', 'must be >= 30'],
       ['ledPower 101', { ledPower: 101 }, 'ledPower', 'must be <= 100'],
-      ['ledPower 50.5', { ledPower: 50.5 }, 'ledPower', 'must be integer'],
+      // A whole percentage (docs/decisions.md, "PUT of a charging station").
+      ['ledPower 55.5', { ledPower: 55.5 }, 'ledPower', 'must be integer'],
       ['ledPower "50"', { ledPower: '50' }, 'ledPower', 'must be integer'],
       ['tariff1 medium', { tariff1: 'medium' }, 'tariff1', 'must be one of "hc", "hp"'],
       [
@@ -382,7 +396,8 @@ describeEachDialect('charging-station routes', (dialect) => {
         'averageEvConsumption',
         'must be > 0',
       ],
-      ['an empty body', {}, 'body', 'must NOT have fewer than 1 properties'],
+      // Nothing to update is refused rather than tracked as a command that does nothing.
+      ['an empty body', {}, 'body', 'must not be empty: give at least one property'],
       ['an unknown property', { color: 'blue' }, 'color', 'is not an accepted property'],
       ['tariff11', { tariff11: 'hc' }, 'tariff11', 'is not an accepted property'],
     ])('PUT with %s → 400 naming %s', async (_case, body, field, message) => {
@@ -447,6 +462,8 @@ describeEachDialect('charging-station routes', (dialect) => {
 
     it.each([
       ['ledPower', { ledPower: 50 }],
+      ['ledPower 30, the least', { ledPower: 30 }],
+      ['ledPower 100, the most', { ledPower: 100 }],
       ['a tariff', { tariff2: 'hc' }],
     ])('PUT of %s (sent to the station) → 409 STATION_OFFLINE', async (_case, body) => {
       const response = await t.api('PUT', base, { token: alice.token, body });

@@ -234,13 +234,28 @@ describeEachDialect('grid meter: consent, TIC, measures, logs and tariffs', (dia
     });
 
     it('logs: CurrentTariff and TicType records, count by hour, list of all', async () => {
+      // Newest first by default, as the guide's grid meter examples; `order: "asc"` for oldest first.
       const list = (
         await post(`${meter}/logs/1/operators/list`, { startDate: T0, endDate: at(60) })
       ).json();
       expect(list).toEqual([
-        { date: at(0), value: { currentTariff: 'HP' }, logName: 'CurrentTariff' },
         { date: at(20), value: { currentTariff: 'HC' }, logName: 'CurrentTariff' },
+        { date: at(0), value: { currentTariff: 'HP' }, logName: 'CurrentTariff' },
       ]);
+      const oldestFirst = (
+        await post(`${meter}/logs/1/operators/list`, {
+          startDate: T0,
+          endDate: at(60),
+          order: 'asc',
+        })
+      ).json();
+      expect(oldestFirst).toEqual([...list].reverse());
+      const newestFirst = await post(`${meter}/logs/1/operators/list`, {
+        startDate: T0,
+        endDate: at(60),
+        order: 'desc',
+      });
+      expect(newestFirst.json()).toEqual(list);
       const count = (
         await post(`${meter}/logs/1/operators/count`, {
           startDate: T0,
@@ -257,6 +272,16 @@ describeEachDialect('grid meter: consent, TIC, measures, logs and tariffs', (dia
         value: { ticType: 'historicMono' },
         logName: 'TicType',
       });
+      const dates = all.map((entry: { date: string }) => entry.date);
+      expect(dates).toEqual([...dates].sort().reverse());
+      const ascending = (
+        await post(`${meter}/logs/operators/list`, {
+          startDate: T0,
+          endDate: at(60),
+          order: 'asc',
+        })
+      ).json();
+      expect(ascending.map((entry: { date: string }) => entry.date)).toEqual([...dates].sort());
     });
 
     it('withdrawing consent stops serving TIC data', async () => {

@@ -251,6 +251,18 @@ describeEachDialect('measure, log, grid meter and tariff routes', (dialect) => {
       },
     );
 
+    it.each([['/logs/operators/list'], ['/logs/1/operators/list']])(
+      'a list (%s) takes order asc or desc only',
+      async (path) => {
+        const response = await expectFieldError(
+          `${home.meterPath}${path}`,
+          { ...DAY, order: 'newest' },
+          'order',
+        );
+        expect(response.errors[0].message).toBe('must be one of "asc", "desc"');
+      },
+    );
+
     it('a list takes no step, and refuses endDate before startDate', async () => {
       await expectFieldError(
         `${home.stationPath}/logs/operators/list`,
@@ -561,6 +573,74 @@ describeEachDialect('measure, log, grid meter and tariff routes', (dialect) => {
       // Answers null.
       expect(response.json()[0].friendlyName).toBe('my low cost tariff');
     });
+
+    // The name is the tariff's, not a price's: the one given last wins, whatever its beginDate.
+    it('a friendly name given last wins, also with an earlier beginDate', async () => {
+      const prices = guideStandard.map(({ id }) => ({
+        id,
+        currency: 'eur',
+        beginDate: '2019-01-01T00:00:00.000Z',
+        value: 0.2,
+        ...(id === 'tariff1' ? { friendlyName: 'renamed off-peak' } : {}),
+      }));
+      const response = await api('POST', `${standard.meterPath}/tariffs`, prices);
+      expect(response.statusCode).toBe(201);
+      expect(response.json()[0]).toMatchObject({ id: 'tariff1', friendlyName: 'renamed off-peak' });
+      // tariff2 keeps the name of the guide's example.
+      expect(response.json()[1].friendlyName).toBe('my high cost tariff');
+      const tariff1 = await api('GET', `${standard.meterPath}/tariffs/tariff1`);
+      expect(tariff1.json().friendlyName).toBe('renamed off-peak');
+    });
+
+    it('ConsumptionCost is in the currency of the prices: eur, then gbp once prices are in gbp', async () => {
+      const unitsOf = async (path: string) =>
+        Object.fromEntries(
+          (await api('GET', `${path}/measures`))
+            .json()
+            .map((m: { name: string; unit: string }) => [m.name, m.unit]),
+        );
+      expect(await unitsOf(standard.meterPath)).toMatchObject({ ConsumptionCost: 'eur' });
+      expect(await unitsOf(standard.stationPath)).toMatchObject({ ConsumptionCost: 'eur' });
+
+      const prices = guideStandard.map(({ id }) => ({
+        id,
+        currency: 'gbp',
+        beginDate: '2026-03-01T00:00:00.000Z',
+        value: 0.24,
+      }));
+      const response = await api('POST', `${standard.meterPath}/tariffs`, prices);
+      expect(response.statusCode).toBe(201);
+      expect(new Set(response.json().map((t: { currency: string }) => t.currency))).toEqual(
+        new Set(['gbp']),
+      );
+      expect(await unitsOf(standard.meterPath)).toMatchObject({
+        EnergyConsumption: 'kWh',
+        ConsumptionCost: 'gbp',
+      });
+      expect((await api('GET', `${standard.meterPath}/measures/2`)).json()).toMatchObject({
+        name: 'ConsumptionCost',
+        unit: 'gbp',
+      });
+      expect(await unitsOf(standard.stationPath)).toMatchObject({ ConsumptionCost: 'gbp' });
+      expect((await api('GET', `${standard.stationPath}/measures/3`)).json().unit).toBe('gbp');
+      // Another installation's costs stay in euros.
+      expect(await unitsOf(home.meterPath)).toMatchObject({ ConsumptionCost: 'eur' });
+    });
+
+    it('prices in two currencies at once are refused', async () => {
+      const prices = guideStandard.map(({ id }, n) => ({
+        id,
+        currency: n === 0 ? 'eur' : 'gbp',
+        beginDate: '2026-03-02T00:00:00.000Z',
+        value: 0.24,
+      }));
+      const response = await api('POST', `${standard.meterPath}/tariffs`, prices);
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        errors: [{ field: 'currency', in: 'body' }],
+      });
+    });
   });
 
   describe('installers see general data only', () => {
@@ -579,9 +659,8 @@ describeEachDialect('measure, log, grid meter and tariff routes', (dialect) => {
         'CyberSecurity',
         'SocketState',
       ]);
-      expect(
-        (await as('GET', `${home.meterPath}/measures`)).json().map((m: { name: string }) => m.name),
-      ).toEqual(['ApparentPower', 'Intensity']);
+      // ApparentPower and Intensity are the house's consumption too.
+      expect((await as('GET', `${home.meterPath}/measures`)).json()).toEqual([]);
     });
 
     it.each([
@@ -617,23 +696,47 @@ describeEachDialect('measure, log, grid meter and tariff routes', (dialect) => {
       expect(seen).not.toContain('SessionEnd');
     });
 
-    it('grid meter: apparent power yes, consumption and cost no', async () => {
-      // ApparentPower: PAPP 1500 VA at 08:00 and 2500 VA at 08:10, both HP → 4000.
-      const power = await as('POST', `${home.meterPath}/measures/3/operators/sum`, {
+    it.each([
+      ['EnergyConsumption', '1'],
+      ['ConsumptionCost', '2'],
+      ['ApparentPower', '3'],
+      ['Intensity', '4'],
+    ] as const)(
+      'grid meter %s (measure %s) is the owner’s: 403 INSTALLATION_ACCESS_DENIED',
+      async (name, measureId) => {
+        const requests = [
+          as('GET', `${home.meterPath}/measures/${measureId}`),
+          ...(['sum', 'count', 'average', 'min-max'] as const).map((operator) =>
+            as('POST', `${home.meterPath}/measures/${measureId}/operators/${operator}`, {
+              ...DAY,
+              step: 'day',
+            }),
+          ),
+        ];
+        for (const refused of await Promise.all(requests)) {
+          expect(refused.statusCode).toBe(403);
+          expect(refused.json()).toMatchObject({
+            code: 'INSTALLATION_ACCESS_DENIED',
+            detail: expect.stringContaining(name),
+          });
+        }
+        // The owner reads the same measure.
+        const own = await api('POST', `${home.meterPath}/measures/${measureId}/operators/sum`, {
+          ...DAY,
+          step: 'day',
+        });
+        expect(own.statusCode).toBe(200);
+      },
+    );
+
+    it('the owner reads ApparentPower: PAPP 1500 VA at 08:00 and 2500 VA at 08:10', async () => {
+      const power = await api('POST', `${home.meterPath}/measures/3/operators/sum`, {
         ...DAY,
         step: 'day',
       });
       expect(power.json()).toEqual([
         { date: '2026-03-31T22:00:00.000Z', tariffType: 'hp', value: 4000, valueHp: 4000 },
       ]);
-      for (const measure of ['1', '2']) {
-        const refused = await as('POST', `${home.meterPath}/measures/${measure}/operators/sum`, {
-          ...DAY,
-          step: 'day',
-        });
-        expect(refused.statusCode).toBe(403);
-        expect(refused.json().code).toBe('INSTALLATION_ACCESS_DENIED');
-      }
     });
 
     it('the grid meter shows TIC data but generalConsumption null', async () => {

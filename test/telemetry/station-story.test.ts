@@ -129,6 +129,24 @@ describeEachDialect('station measures and logs from a session', (dialect) => {
     expect(byName('ChargeMode')).toEqual([
       expect.objectContaining({ value: { chargeMode: 'immediate' } }),
     ]);
+    // Oldest first by default, as the guide's station examples; `order: "desc"` reverses.
+    const dates = all.map((entry: { date: string }) => entry.date);
+    expect(dates).toEqual([...dates].sort());
+    const newestFirst = (
+      await post('/logs/operators/list', {
+        startDate: at(-5),
+        endDate: new Date(Date.now() + 86_400_000).toISOString(),
+        order: 'desc',
+      })
+    ).json();
+    expect(newestFirst).toEqual([...all].reverse());
+    const errors = (
+      await post('/logs/4/operators/list', { startDate: at(-5), endDate: at(60), order: 'desc' })
+    ).json();
+    expect(errors.map((entry: { value: { state: boolean } }) => entry.value.state)).toEqual([
+      false,
+      true,
+    ]);
   });
 
   it('counts SessionStart records by day (local day start in UTC)', async () => {
