@@ -14,7 +14,7 @@ import { ApiError } from './errors.js';
 import { registerOperations } from './http/operations.js';
 import { registerProblemHandlers } from './http/problem.js';
 import { SHARED_SCHEMAS } from './http/schemas.js';
-import { schemaController } from './http/validation.js';
+import { registerNulCheck, schemaController } from './http/validation.js';
 import { API_REFERENCE_CLIENT_ID, openApiOptions, registerApiReference } from './http/openapi.js';
 import {
   IdentityService,
@@ -263,6 +263,7 @@ export async function buildApp(
   purgeTimer.unref();
 
   registerProblemHandlers(app);
+  registerNulCheck(app);
   await app.register(swagger, openApiOptions(config));
   for (const schema of [
     ...SHARED_SCHEMAS,
