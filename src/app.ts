@@ -187,6 +187,22 @@ export async function buildApp(
       },
     },
     trustProxy: config.trustProxy,
+    // Slow clients are closed: a whole request within requestTimeout, headers within
+    // headersTimeout, no silence longer than connectionTimeout (upgraded WebSockets excepted).
+    requestTimeout: config.http.requestTimeoutMs,
+    connectionTimeout: config.http.idleTimeoutMs,
+    keepAliveTimeout: config.http.keepAliveTimeoutMs,
+    bodyLimit: config.http.bodyLimitBytes,
+    http: {
+      requestTimeout: config.http.requestTimeoutMs,
+      headersTimeout: config.http.headersTimeoutMs,
+      maxHeaderSize: config.http.maxHeaderBytes,
+      // Node checks the two timeouts above at this interval (30 s by default).
+      connectionsCheckingInterval: Math.max(
+        50,
+        Math.min(1000, Math.floor(config.http.headersTimeoutMs / 4)),
+      ),
+    },
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     schemaController,
