@@ -12,7 +12,11 @@ import { migrateToLatest } from './db/migrate.js';
 import { UnitOfWork, type Executor } from './db/unit-of-work.js';
 import { ApiError } from './errors.js';
 import { registerOperations } from './http/operations.js';
-import { registerProblemHandlers } from './http/problem.js';
+import {
+  clientErrorHandler,
+  frameworkErrorProblem,
+  registerProblemHandlers,
+} from './http/problem.js';
 import { SHARED_SCHEMAS } from './http/schemas.js';
 import { registerNulCheck, schemaController } from './http/validation.js';
 import { API_REFERENCE_CLIENT_ID, openApiOptions, registerApiReference } from './http/openapi.js';
@@ -203,6 +207,8 @@ export async function buildApp(
         Math.min(1000, Math.floor(config.http.headersTimeoutMs / 4)),
       ),
     },
+    clientErrorHandler,
+    frameworkErrors: frameworkErrorProblem,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     schemaController,

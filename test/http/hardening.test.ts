@@ -44,6 +44,35 @@ describeEachDialect('HTTP hardening', (dialect) => {
   });
   afterAll(() => t.close());
 
+  describe('every error is problem+json', () => {
+    it('414 for a path parameter over 100 characters', async () => {
+      const response = await t.api('GET', `/v1/installations/${'1'.repeat(101)}`);
+      expect(response.statusCode).toBe(414);
+      expect(response.headers['content-type']).toContain('application/problem+json');
+      expect(response.json()).toMatchObject({ status: 414, code: 'URI_TOO_LONG' });
+      expect(response.headers['x-request-id']).toEqual(expect.any(String));
+    });
+
+    it('431 for a header over 16 KB', async () => {
+      const { answer } = await trickle(
+        port,
+        `GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Big: ${'a'.repeat(17 * 1024)}\r\n\r\n`,
+        10_000,
+      );
+      const [head, body] = answer.split('\r\n\r\n');
+      expect(head).toMatch(/^HTTP\/1\.1 431 /);
+      expect(head).toMatch(/content-type: application\/problem\+json/i);
+      expect(JSON.parse(body!)).toMatchObject({ status: 431, code: 'HEADERS_TOO_LARGE' });
+    });
+
+    it('400 for a request that is not HTTP', async () => {
+      const { answer } = await trickle(port, 'NOT HTTP AT ALL\r\n\r\n', 10_000);
+      const [head, body] = answer.split('\r\n\r\n');
+      expect(head).toMatch(/^HTTP\/1\.1 400 /);
+      expect(JSON.parse(body!)).toMatchObject({ status: 400, code: 'MALFORMED_REQUEST' });
+    });
+  });
+
   describe('slow clients are closed', () => {
     it('a body trickled one byte at a time', async () => {
       const { answer } = await trickle(
@@ -53,6 +82,7 @@ describeEachDialect('HTTP hardening', (dialect) => {
         100,
       );
       expect(answer === '' || answer.startsWith('HTTP/1.1 408')).toBe(true);
+      if (answer) expect(answer).toContain('"code":"REQUEST_TIMEOUT"');
     });
 
     it('headers trickled one byte at a time', async () => {
