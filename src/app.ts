@@ -61,6 +61,8 @@ import { TelemetryService } from './telemetry/service.js';
 import { TelemetryStore } from './telemetry/store.js';
 import { measureRecorder } from './telemetry/recorder.js';
 
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
 /** What buildApp may be given instead of its defaults (tests swap the clock or the store). */
 export interface AppDependencies {
   clock?: Clock;
@@ -209,8 +211,13 @@ export async function buildApp(
     },
     clientErrorHandler,
     frameworkErrors: frameworkErrorProblem,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    // A caller's x-request-id is kept when short and printable; otherwise a new id is made, so
+    // that no header can inject text into the logs or the answers.
+    requestIdHeader: false,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
     schemaController,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.decorate('platform', platform);
@@ -268,6 +275,10 @@ export async function buildApp(
   app.decorateRequest('caller', null);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+    // API answers and sign-in pages carry personal data or tokens: no cache keeps them.
+    if (/^\/(v1|interaction|oauth2)\//.test(request.url)) reply.header('cache-control', 'no-store');
   });
   app.addHook('onClose', async () => {
     clearInterval(purgeTimer);
@@ -302,7 +313,10 @@ export async function buildApp(
   ]) {
     app.addSchema(schema);
   }
-  registerOperations(app, platform.store, { connectedStations: () => gateway.connectedCount });
+  registerOperations(app, platform.store, {
+    connectedStations: () => gateway.connectedCount,
+    metricsToken: config.metricsToken,
+  });
   await registerClient(platform.identityStore, platform.clock, {
     clientId: API_REFERENCE_CLIENT_ID,
     name: 'Witty-Home API reference',

@@ -20,6 +20,12 @@ export async function registerOidcRoutes(
     scope.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
     const forward = (request: FastifyRequest, reply: FastifyReply) => {
       reply.hijack();
+      // The provider writes the answer itself: the headers go on the raw response.
+      for (const [name, value] of Object.entries(reply.getHeaders())) {
+        if (value !== undefined) reply.raw.setHeader(name, value);
+      }
+      reply.raw.setHeader('x-frame-options', 'DENY');
+      reply.raw.setHeader('content-security-policy', "frame-ancestors 'none'");
       void callback(request.raw, reply.raw);
     };
     scope.all('/oauth2/*', forward);
@@ -29,6 +35,11 @@ export async function registerOidcRoutes(
   await app.register(async (scope) => {
     const { default: formbody } = await import('@fastify/formbody');
     await scope.register(formbody);
+    // The sign-in and consent pages are never framed (clickjacking).
+    scope.addHook('onRequest', async (_request, reply) => {
+      reply.header('x-frame-options', 'DENY');
+      reply.header('content-security-policy', "frame-ancestors 'none'");
+    });
 
     scope.get<{ Params: { uid: string } }>('/interaction/:uid', async (request, reply) => {
       const details = await provider.interactionDetails(request.raw, reply.raw);

@@ -73,6 +73,47 @@ describeEachDialect('HTTP hardening', (dialect) => {
     });
   });
 
+  describe('security headers', () => {
+    it('nosniff and a referrer policy everywhere; no-store on /v1', async () => {
+      for (const url of ['/healthz', '/v1/installations', '/no-such-page']) {
+        const response = await t.api('GET', url);
+        expect(response.headers['x-content-type-options']).toBe('nosniff');
+        expect(response.headers['referrer-policy']).toBe('no-referrer');
+      }
+      const api = await t.api('GET', '/v1/installations');
+      expect(api.headers['cache-control']).toBe('no-store');
+    });
+
+    it('the sign-in pages and the provider cannot be framed nor cached', async () => {
+      for (const url of ['/interaction/unknown-uid', '/oauth2/authorize?client_id=x']) {
+        const response = await fetch(`http://127.0.0.1:${port}${url}`, { redirect: 'manual' });
+        expect(response.headers.get('x-frame-options')).toBe('DENY');
+        expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+        expect(response.headers.get('cache-control')).toContain('no-store');
+        expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+      }
+    });
+  });
+
+  describe('x-request-id', () => {
+    it('keeps a short printable id', async () => {
+      const response = await t.api('GET', '/healthz', {
+        headers: { 'x-request-id': 'lb-1234.abc:def_9' },
+      });
+      expect(response.headers['x-request-id']).toBe('lb-1234.abc:def_9');
+    });
+
+    it.each([
+      ['too long', 'a'.repeat(129)],
+      ['with spaces', 'a b'],
+      ['with markup', '<script>'],
+      ['with a log-line lookalike', 'x","level":60'],
+    ])('replaces an id %s by a generated one', async (_case, id) => {
+      const response = await t.api('GET', '/healthz', { headers: { 'x-request-id': id } });
+      expect(response.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    });
+  });
+
   describe('slow clients are closed', () => {
     it('a body trickled one byte at a time', async () => {
       const { answer } = await trickle(
@@ -94,5 +135,36 @@ describeEachDialect('HTTP hardening', (dialect) => {
       const response = await fetch(`http://127.0.0.1:${port}/healthz`);
       expect(response.status).toBe(200);
     });
+  });
+});
+
+describeEachDialect('/metrics with WITTY_METRICS_TOKEN', (dialect) => {
+  let t: TestApp;
+  const token = 'metrics-token-0123456789';
+
+  beforeAll(async () => {
+    t = await createTestApp(dialect, { WITTY_METRICS_TOKEN: token });
+  });
+  afterAll(() => t.close());
+
+  it.each([
+    ['without a token', undefined],
+    ['with a wrong token', 'Bearer metrics-token-wrong'],
+  ])('answers 401 problem+json %s', async (_case, authorization) => {
+    const response = await t.app.inject({
+      url: '/metrics',
+      headers: authorization ? { authorization } : {},
+    });
+    expect(response.statusCode).toBe(401);
+    expect(response.headers['content-type']).toContain('application/problem+json');
+  });
+
+  it('serves the metrics with the token', async () => {
+    const response = await t.app.inject({
+      url: '/metrics',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain('witty_http_request_duration_seconds');
   });
 });
