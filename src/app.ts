@@ -11,6 +11,7 @@ import { openStore, type Store } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { UnitOfWork, type Executor } from './db/unit-of-work.js';
 import { ApiError } from './errors.js';
+import { AttemptLimiter, SignInThrottle } from './http/attempt-limiter.js';
 import { registerOperations } from './http/operations.js';
 import {
   clientErrorHandler,
@@ -322,7 +323,11 @@ export async function buildApp(
     name: 'Witty-Home API reference',
     redirectUris: [`${config.publicUrl}/docs/oauth2-redirect.html`],
   });
-  await registerOidcRoutes(app, { provider: platform.provider, identity: platform.identity });
+  await registerOidcRoutes(app, {
+    provider: platform.provider,
+    identity: platform.identity,
+    signIn: new SignInThrottle(platform.clock, config.signIn),
+  });
   await registerApiReference(app);
   app.get('/', async (_request, reply) => reply.type('text/html').send(landingPage(config)));
 
@@ -335,6 +340,10 @@ export async function buildApp(
         identity: platform.identity,
         clock: platform.clock,
         signingKeys: platform.signingKeys,
+        anonymous: new AttemptLimiter(platform.clock, {
+          max: config.anonymousRateLimitMax,
+          windowMs: config.rateLimit.windowSeconds * 1000,
+        }),
       });
       await api.register(rateLimit, {
         hook: 'preParsing',
@@ -348,7 +357,14 @@ export async function buildApp(
           ),
       });
       await api.register(installationRoutes, { installations: platform.installations });
-      await api.register(stationRoutes, { stations, telemetry: platform.telemetry });
+      await api.register(stationRoutes, {
+        stations,
+        telemetry: platform.telemetry,
+        associations: new AttemptLimiter(platform.clock, {
+          max: config.associationRateLimit.max,
+          windowMs: config.associationRateLimit.windowSeconds * 1000,
+        }),
+      });
       await api.register(gridRoutes, { grid, telemetry: platform.telemetry });
     },
     { prefix: '/v1' },

@@ -1,5 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { ApiError } from '../errors.js';
+import type { AttemptLimiter } from '../http/attempt-limiter.js';
 import { callerOf } from '../identity/index.js';
 import { described, problemResponses, refTo } from '../http/schemas.js';
 import { InstallationParamsSchema } from '../installations/schemas.js';
@@ -27,7 +29,9 @@ const commandAccepted = described(
 export const stationRoutes: FastifyPluginAsyncTypebox<{
   stations: StationService;
   telemetry: TelemetryService;
-}> = async (app, { stations, telemetry }) => {
+  /** Association attempts per account: 404 or 409 must not let anyone walk the device registry. */
+  associations: AttemptLimiter;
+}> = async (app, { stations, telemetry, associations }) => {
   const tags = ['Charging stations'];
   const base = '/installations/:installationId/charging-stations';
   const location = (installationId: number, command: StationCommand) =>
@@ -68,6 +72,14 @@ export const stationRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (request, reply) => {
+      const wait = associations.hit(callerOf(request).account.accountId);
+      if (wait > 0) {
+        throw new ApiError(
+          'ASSOCIATION_RATE_LIMITED',
+          `Too many association attempts for this account; retry in ${wait} s.`,
+          { headers: { 'retry-after': String(wait) } },
+        );
+      }
       const station = await stations.associate(
         callerOf(request),
         request.params.installationId,
