@@ -55,7 +55,7 @@ const EnvironmentSchema = Type.Object({
   WITTY_SIGN_IN_MAX_DELAY_SECONDS: Type.Integer({ minimum: 1, default: 900 }),
   /** Unauthenticated /v1 calls allowed per client address in each rate-limit window. */
   WITTY_ANONYMOUS_RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 60 }),
-  /** Station associations an account may attempt in each association window. */
+  /** Failed station associations (unknown device, associated elsewhere) per account and window. */
   WITTY_ASSOCIATION_RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 10 }),
   /** Length of the association window, in seconds. */
   WITTY_ASSOCIATION_RATE_LIMIT_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 3600 }),

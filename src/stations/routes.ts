@@ -72,19 +72,27 @@ export const stationRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (request, reply) => {
-      const wait = associations.hit(callerOf(request).account.accountId);
+      // Only the answers that tell about the registry (no such device, associated elsewhere) count.
+      const accountId = callerOf(request).account.accountId;
+      const wait = associations.retryAfter(accountId);
       if (wait > 0) {
         throw new ApiError(
           'ASSOCIATION_RATE_LIMITED',
-          `Too many association attempts for this account; retry in ${wait} s.`,
+          `Too many failed association attempts for this account; retry in ${wait} s.`,
           { headers: { 'retry-after': String(wait) } },
         );
       }
-      const station = await stations.associate(
-        callerOf(request),
-        request.params.installationId,
-        request.body,
-      );
+      const station = await stations
+        .associate(callerOf(request), request.params.installationId, request.body)
+        .catch((error: unknown) => {
+          if (
+            error instanceof ApiError &&
+            (error.code === 'DEVICE_NOT_FOUND' || error.code === 'DEVICE_ALREADY_ASSOCIATED')
+          ) {
+            associations.hit(accountId);
+          }
+          throw error;
+        });
       return reply
         .status(201)
         .header(
