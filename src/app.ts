@@ -11,10 +11,15 @@ import { openStore, type Store } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { UnitOfWork, type Executor } from './db/unit-of-work.js';
 import { ApiError } from './errors.js';
+import { AttemptLimiter, SignInThrottle } from './http/attempt-limiter.js';
 import { registerOperations } from './http/operations.js';
-import { registerProblemHandlers } from './http/problem.js';
+import {
+  clientErrorHandler,
+  frameworkErrorProblem,
+  registerProblemHandlers,
+} from './http/problem.js';
 import { SHARED_SCHEMAS } from './http/schemas.js';
-import { schemaController } from './http/validation.js';
+import { registerNulCheck, schemaController } from './http/validation.js';
 import { API_REFERENCE_CLIENT_ID, openApiOptions, registerApiReference } from './http/openapi.js';
 import {
   IdentityService,
@@ -65,6 +70,8 @@ import {
   TelemetryStore,
   measureRecorder,
 } from './telemetry/index.js';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** What buildApp may be given instead of its defaults (tests swap the clock or the store). */
 export interface AppDependencies {
@@ -196,8 +203,31 @@ export async function buildApp(
       },
     },
     trustProxy: config.trustProxy,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    // Slow clients are closed: a whole request within requestTimeout, headers within
+    // headersTimeout, no silence longer than connectionTimeout (upgraded WebSockets excepted).
+    requestTimeout: config.http.requestTimeoutMs,
+    connectionTimeout: config.http.idleTimeoutMs,
+    keepAliveTimeout: config.http.keepAliveTimeoutMs,
+    bodyLimit: config.http.bodyLimitBytes,
+    http: {
+      requestTimeout: config.http.requestTimeoutMs,
+      headersTimeout: config.http.headersTimeoutMs,
+      maxHeaderSize: config.http.maxHeaderBytes,
+      // Node checks the two timeouts above at this interval (30 s by default).
+      connectionsCheckingInterval: Math.max(
+        50,
+        Math.min(1000, Math.floor(config.http.headersTimeoutMs / 4)),
+      ),
+    },
+    clientErrorHandler,
+    frameworkErrors: frameworkErrorProblem,
+    // A caller's x-request-id is kept when short and printable; otherwise a new id is made, so
+    // that no header can inject text into the logs or the answers.
+    requestIdHeader: false,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
     schemaController,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.decorate('platform', platform);
@@ -257,6 +287,10 @@ export async function buildApp(
   app.decorateRequest('caller', null);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+    // API answers and sign-in pages carry personal data or tokens: no cache keeps them.
+    if (/^\/(v1|interaction|oauth2)\//.test(request.url)) reply.header('cache-control', 'no-store');
   });
   app.addHook('onClose', async () => {
     clearInterval(purgeTimer);
@@ -274,6 +308,7 @@ export async function buildApp(
   purgeTimer.unref();
 
   registerProblemHandlers(app);
+  registerNulCheck(app);
   await app.register(swagger, openApiOptions(config));
   for (const schema of [
     ...SHARED_SCHEMAS,
@@ -290,13 +325,20 @@ export async function buildApp(
   ]) {
     app.addSchema(schema);
   }
-  registerOperations(app, platform.store, { connectedStations: () => gateway.connectedCount });
+  registerOperations(app, platform.store, {
+    connectedStations: () => gateway.connectedCount,
+    metricsToken: config.metricsToken,
+  });
   await registerClient(platform.identityStore, platform.clock, {
     clientId: API_REFERENCE_CLIENT_ID,
     name: 'Witty-Home API reference',
     redirectUris: [`${config.publicUrl}/docs/oauth2-redirect.html`],
   });
-  await registerOidcRoutes(app, { provider: platform.provider, identity: platform.identity });
+  await registerOidcRoutes(app, {
+    provider: platform.provider,
+    identity: platform.identity,
+    signIn: new SignInThrottle(platform.clock, config.signIn),
+  });
   await registerApiReference(app);
   app.get('/', async (_request, reply) => reply.type('text/html').send(landingPage(config)));
 
@@ -309,6 +351,10 @@ export async function buildApp(
         identity: platform.identity,
         clock: platform.clock,
         signingKeys: platform.signingKeys,
+        anonymous: new AttemptLimiter(platform.clock, {
+          max: config.anonymousRateLimitMax,
+          windowMs: config.rateLimit.windowSeconds * 1000,
+        }),
       });
       await api.register(rateLimit, {
         hook: 'preParsing',
@@ -326,6 +372,10 @@ export async function buildApp(
         stations,
         telemetry: platform.telemetry,
         currencyOf: (installationId) => grid.currencyOf(installationId),
+        associations: new AttemptLimiter(platform.clock, {
+          max: config.associationRateLimit.max,
+          windowMs: config.associationRateLimit.windowSeconds * 1000,
+        }),
       });
       await api.register(gridRoutes, { grid, telemetry: platform.telemetry });
     },

@@ -35,6 +35,30 @@ const EnvironmentSchema = Type.Object({
   WITTY_COMMAND_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, maximum: 600, default: 30 }),
   /** Time given to in-flight requests on SIGTERM/SIGINT, in milliseconds. */
   WITTY_SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 10_000 }),
+  /** Time a client has to send a whole request (headers and body), in milliseconds. */
+  WITTY_HTTP_REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 30_000 }),
+  /** Time a client has to send the request headers, in milliseconds (at most the request timeout). */
+  WITTY_HTTP_HEADERS_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
+  /** A connection with no traffic for this long is closed, in milliseconds (not OCPP WebSockets). */
+  WITTY_HTTP_IDLE_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 60_000 }),
+  /** How long an idle keep-alive connection stays open between requests, in milliseconds. */
+  WITTY_HTTP_KEEP_ALIVE_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
+  /** Largest request body accepted, in bytes (larger ones get 413). */
+  WITTY_HTTP_BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 65_536 }),
+  /** Largest request header section accepted, in bytes (larger ones get 431). */
+  WITTY_HTTP_MAX_HEADER_BYTES: Type.Integer({ minimum: 1024, default: 16_384 }),
+  /** Bearer token /metrics asks for; unset, /metrics is open (keep the port private then). */
+  WITTY_METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+  /** Failed sign-ins allowed per account and per address before each further try waits. */
+  WITTY_SIGN_IN_FREE_FAILURES: Type.Integer({ minimum: 1, default: 5 }),
+  /** Longest wait imposed after repeated failed sign-ins, in seconds (the wait doubles up to it). */
+  WITTY_SIGN_IN_MAX_DELAY_SECONDS: Type.Integer({ minimum: 1, default: 900 }),
+  /** Unauthenticated /v1 calls allowed per client address in each rate-limit window. */
+  WITTY_ANONYMOUS_RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 60 }),
+  /** Failed station associations (unknown device, associated elsewhere) per account and window. */
+  WITTY_ASSOCIATION_RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 10 }),
+  /** Length of the association window, in seconds. */
+  WITTY_ASSOCIATION_RATE_LIMIT_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 3600 }),
 });
 
 type Environment = Static<typeof EnvironmentSchema>;
@@ -58,6 +82,18 @@ export interface Config {
   readonly trustProxy: boolean;
   readonly commandTimeoutMs: number;
   readonly shutdownTimeoutMs: number;
+  readonly http: {
+    readonly requestTimeoutMs: number;
+    readonly headersTimeoutMs: number;
+    readonly idleTimeoutMs: number;
+    readonly keepAliveTimeoutMs: number;
+    readonly bodyLimitBytes: number;
+    readonly maxHeaderBytes: number;
+  };
+  readonly metricsToken: string | null;
+  readonly signIn: { readonly freeFailures: number; readonly maxDelaySeconds: number };
+  readonly anonymousRateLimitMax: number;
+  readonly associationRateLimit: { readonly max: number; readonly windowSeconds: number };
 }
 
 /** Raised when settings are invalid; lists every problem at once. */
@@ -156,6 +192,28 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     trustProxy: env.WITTY_TRUST_PROXY,
     commandTimeoutMs: env.WITTY_COMMAND_TIMEOUT_SECONDS * 1000,
     shutdownTimeoutMs: env.WITTY_SHUTDOWN_TIMEOUT_MS,
+    http: {
+      requestTimeoutMs: env.WITTY_HTTP_REQUEST_TIMEOUT_MS,
+      // Node refuses a headers timeout longer than the request timeout.
+      headersTimeoutMs: Math.min(
+        env.WITTY_HTTP_HEADERS_TIMEOUT_MS,
+        env.WITTY_HTTP_REQUEST_TIMEOUT_MS,
+      ),
+      idleTimeoutMs: env.WITTY_HTTP_IDLE_TIMEOUT_MS,
+      keepAliveTimeoutMs: env.WITTY_HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      bodyLimitBytes: env.WITTY_HTTP_BODY_LIMIT_BYTES,
+      maxHeaderBytes: env.WITTY_HTTP_MAX_HEADER_BYTES,
+    },
+    metricsToken: env.WITTY_METRICS_TOKEN ?? null,
+    signIn: {
+      freeFailures: env.WITTY_SIGN_IN_FREE_FAILURES,
+      maxDelaySeconds: env.WITTY_SIGN_IN_MAX_DELAY_SECONDS,
+    },
+    anonymousRateLimitMax: env.WITTY_ANONYMOUS_RATE_LIMIT_MAX,
+    associationRateLimit: {
+      max: env.WITTY_ASSOCIATION_RATE_LIMIT_MAX,
+      windowSeconds: env.WITTY_ASSOCIATION_RATE_LIMIT_WINDOW_SECONDS,
+    },
   });
 }
 

@@ -36,6 +36,10 @@ export const ERRORS = {
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large' },
   RATE_LIMITED: { status: 429, title: 'Too many requests' },
   INTERNAL_ERROR: { status: 500, title: 'Internal error' },
+  URI_TOO_LONG: { status: 414, title: 'URI too long' },
+  HEADERS_TOO_LARGE: { status: 431, title: 'Request header fields too large' },
+  REQUEST_TIMEOUT: { status: 408, title: 'Request timeout' },
+  ASSOCIATION_RATE_LIMITED: { status: 429, title: 'Too many association attempts' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -42,6 +42,18 @@ describe('loadConfig', () => {
         trustProxy: false,
         commandTimeoutMs: 30_000,
         shutdownTimeoutMs: 10_000,
+        http: {
+          requestTimeoutMs: 30_000,
+          headersTimeoutMs: 10_000,
+          idleTimeoutMs: 60_000,
+          keepAliveTimeoutMs: 10_000,
+          bodyLimitBytes: 65_536,
+          maxHeaderBytes: 16_384,
+        },
+        metricsToken: null,
+        signIn: { freeFailures: 5, maxDelaySeconds: 900 },
+        anonymousRateLimitMax: 60,
+        associationRateLimit: { max: 10, windowSeconds: 3600 },
       });
     });
 

@@ -69,6 +69,8 @@ export class OcppGateway implements StationCommandBus {
         void (async () => {
           try {
             if (handshake.endpoint !== OCPP_PATH) return reject(404, 'Not found');
+            // No uid holds a NUL (PostgreSQL cannot even compare text with one).
+            if (handshake.identity.includes('\u0000')) return reject(400, 'Invalid identity');
             // ocpp-rpc accepts a client that offers no subprotocol unless told otherwise.
             if (!handshake.protocols.has(OCPP_SUBPROTOCOL))
               return reject(400, 'Subprotocol ocpp1.6 required');

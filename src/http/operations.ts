@@ -1,4 +1,6 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { ApiError } from '../errors.js';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Store } from '../db/database.js';
 
@@ -6,7 +8,7 @@ import type { Store } from '../db/database.js';
 export function registerOperations(
   app: FastifyInstance,
   store: Store,
-  gauges: { connectedStations: () => number },
+  options: { connectedStations: () => number; metricsToken: string | null },
 ): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'witty_' });
@@ -29,7 +31,7 @@ export function registerOperations(
     help: 'Charging stations connected to this process over OCPP',
     registers: [registry],
     collect() {
-      this.set(gauges.connectedStations());
+      this.set(options.connectedStations());
     },
   });
 
@@ -51,8 +53,20 @@ export function registerOperations(
       return reply.status(503).send({ status: 'unavailable', database: store.dialect });
     }
   });
-  app.get('/metrics', async (_request, reply) =>
-    reply.type(registry.contentType).send(await registry.metrics()),
-  );
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  const expected = options.metricsToken === null ? null : digest(`Bearer ${options.metricsToken}`);
+  app.get('/metrics', async (request, reply) => {
+    // With WITTY_METRICS_TOKEN set, Prometheus sends it as a bearer token.
+    if (expected && !timingSafeEqual(digest(request.headers.authorization ?? ''), expected)) {
+      throw new ApiError(
+        'ACCESS_TOKEN_INVALID',
+        'Send the metrics token as "Authorization: Bearer <token>".',
+        {
+          headers: { 'www-authenticate': 'Bearer realm="witty-metrics"' },
+        },
+      );
+    }
+    return reply.type(registry.contentType).send(await registry.metrics());
+  });
   return registry;
 }

@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { ApiError, problemOf, type ErrorCode, type FieldError } from '../errors.js';
@@ -138,4 +141,56 @@ export function registerProblemHandlers(app: FastifyInstance): void {
       `No route ${request.method} ${request.url.split('?')[0]}`,
     ),
   );
+}
+
+/**
+ * Errors Fastify answers before any route or hook runs (Fastify's frameworkErrors option): a
+ * path parameter over maxParamLength (414) or a path that cannot be decoded (400).
+ */
+export function frameworkErrorProblem(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  reply.header('x-request-id', request.id);
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    void sendProblem(reply, request, 'URI_TOO_LONG', 'A path segment is over 100 characters.');
+  } else {
+    void sendProblem(reply, request, 'MALFORMED_REQUEST', 'The request path cannot be read.');
+  }
+}
+
+const CLIENT_ERRORS: Record<string, { code: ErrorCode; detail: string }> = {
+  HPE_HEADER_OVERFLOW: {
+    code: 'HEADERS_TOO_LARGE',
+    detail: 'The request headers are larger than the server accepts.',
+  },
+  ERR_HTTP_REQUEST_TIMEOUT: {
+    code: 'REQUEST_TIMEOUT',
+    detail: 'The request was not received in time.',
+  },
+};
+
+/**
+ * Node's HTTP parser refuses some requests before Fastify sees them (headers too large, request
+ * timeout, unparsable request): answer them as problem+json too, then close the connection.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const known = error.code ? CLIENT_ERRORS[error.code] : undefined;
+  const code: ErrorCode = known?.code ?? 'MALFORMED_REQUEST';
+  const body = JSON.stringify(
+    problemOf(code, known?.detail ?? 'The request cannot be parsed as HTTP/1.1.'),
+  );
+  const { status } = problemOf(code, '');
+  const requestId = randomUUID();
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
+        `Content-Type: ${PROBLEM_CONTENT_TYPE}; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+        `X-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }

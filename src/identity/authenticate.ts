@@ -4,6 +4,7 @@ import type { JWK } from 'oidc-provider';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { ApiError } from '../errors.js';
+import type { AttemptLimiter } from '../http/attempt-limiter.js';
 import { API_SCOPE, publicJwks } from './oidc.js';
 import type { Account, IdentityService, SubscriptionCaller } from './service.js';
 
@@ -44,7 +45,14 @@ function tokenError(detail: string): ApiError {
  */
 export function registerApiAuthentication(
   scope: FastifyInstance,
-  deps: { config: Config; identity: IdentityService; clock: Clock; signingKeys: JWK[] },
+  deps: {
+    config: Config;
+    identity: IdentityService;
+    clock: Clock;
+    signingKeys: JWK[];
+    /** Counts refused (401) calls per client address. */
+    anonymous: AttemptLimiter;
+  },
 ): void {
   const keySet = createLocalJWKSet(publicJwks(deps.signingKeys));
   const verifyOptions = {
@@ -54,7 +62,26 @@ export function registerApiAuthentication(
     algorithms: ['RS256', 'PS256', 'ES256'],
   };
 
+  // Calls refused for want of a valid key or token are limited per address: the subscription
+  // rate limit cannot count them, and they would otherwise be free to guess keys.
   scope.addHook('onRequest', async (request) => {
+    const wait = deps.anonymous.retryAfter(request.ip);
+    if (wait > 0) {
+      throw new ApiError(
+        'RATE_LIMITED',
+        `Too many unauthenticated calls from this address; retry in ${wait} s.`,
+        { headers: { 'retry-after': String(wait) } },
+      );
+    }
+    try {
+      await authenticate(request);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) deps.anonymous.hit(request.ip);
+      throw error;
+    }
+  });
+
+  async function authenticate(request: FastifyRequest): Promise<void> {
     const query = request.query as Record<string, unknown>;
     const headerKey = request.headers[KEY_HEADER];
     const key = typeof headerKey === 'string' ? headerKey : query[KEY_QUERY];
@@ -95,5 +122,5 @@ export function registerApiAuthentication(
     if (!account) throw tokenError('The account of this access token no longer exists.');
     if (!account.enabled) throw new ApiError('ACCOUNT_DISABLED', 'This account is disabled.');
     request.caller = { subscription, account };
-  });
+  }
 }

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
+import type { SignInThrottle } from '../http/attempt-limiter.js';
 import { API_SCOPE, escapeHtml } from './oidc.js';
-import type { IdentityService } from './service.js';
+import { normalizeEmail, type IdentityService } from './service.js';
 
 /**
  * Serves the OpenID provider (a Koa app) under /oauth2 and the discovery document, and the
@@ -9,9 +10,9 @@ import type { IdentityService } from './service.js';
  */
 export async function registerOidcRoutes(
   app: FastifyInstance,
-  deps: { provider: Provider; identity: IdentityService },
+  deps: { provider: Provider; identity: IdentityService; signIn: SignInThrottle },
 ): Promise<void> {
-  const { provider, identity } = deps;
+  const { provider, identity, signIn } = deps;
   const callback = provider.callback();
 
   await app.register(async (scope) => {
@@ -20,6 +21,12 @@ export async function registerOidcRoutes(
     scope.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
     const forward = (request: FastifyRequest, reply: FastifyReply) => {
       reply.hijack();
+      // The provider writes the answer itself: the headers go on the raw response.
+      for (const [name, value] of Object.entries(reply.getHeaders())) {
+        if (value !== undefined) reply.raw.setHeader(name, value);
+      }
+      reply.raw.setHeader('x-frame-options', 'DENY');
+      reply.raw.setHeader('content-security-policy', "frame-ancestors 'none'");
       void callback(request.raw, reply.raw);
     };
     scope.all('/oauth2/*', forward);
@@ -29,6 +36,11 @@ export async function registerOidcRoutes(
   await app.register(async (scope) => {
     const { default: formbody } = await import('@fastify/formbody');
     await scope.register(formbody);
+    // The sign-in and consent pages are never framed (clickjacking).
+    scope.addHook('onRequest', async (_request, reply) => {
+      reply.header('x-frame-options', 'DENY');
+      reply.header('content-security-policy', "frame-ancestors 'none'");
+    });
 
     scope.get<{ Params: { uid: string } }>('/interaction/:uid', async (request, reply) => {
       const details = await provider.interactionDetails(request.raw, reply.raw);
@@ -47,16 +59,37 @@ export async function registerOidcRoutes(
       async (request, reply) => {
         const details = await provider.interactionDetails(request.raw, reply.raw);
         const email = String(request.body?.email ?? '');
+        const clientName = async () =>
+          (await provider.Client.find(String(details.params.client_id)))?.clientName ?? '';
+        // Failures are counted per account and per address; past a few, each try waits longer.
+        const accountKey = `account:${normalizeEmail(email)}`;
+        const keys = [accountKey, `address:${request.ip}`];
+        const wait = signIn.retryAfter(keys);
+        if (wait > 0) {
+          request.log.warn({ email: normalizeEmail(email), retryAfter: wait }, 'sign-in throttled');
+          return reply
+            .status(429)
+            .header('retry-after', String(wait))
+            .type('text/html')
+            .send(
+              loginPage(
+                details.uid,
+                await clientName(),
+                `Too many failed attempts. Try again in ${wait} s.`,
+                email,
+              ),
+            );
+        }
         const account = await identity.authenticate(email, String(request.body?.password ?? ''));
         if (!account) {
-          const client = await provider.Client.find(String(details.params.client_id));
+          signIn.failed(keys);
+          request.log.info({ email: normalizeEmail(email) }, 'sign-in failed');
           return reply
             .status(401)
             .type('text/html')
-            .send(
-              loginPage(details.uid, client?.clientName ?? '', 'Wrong e-mail or password.', email),
-            );
+            .send(loginPage(details.uid, await clientName(), 'Wrong e-mail or password.', email));
         }
+        signIn.succeeded(accountKey);
         const redirectTo = await provider.interactionResult(
           request.raw,
           reply.raw,

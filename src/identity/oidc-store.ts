@@ -1,11 +1,41 @@
+import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/schema.js';
 
+const HASHED = 'sha256:';
+
+/**
+ * How a bearer value (token, code, session id, client secret) is kept at rest: its SHA-256,
+ * never the value. These values are long random strings, so a fast hash is enough: a stolen
+ * backup gives nothing to present to the provider.
+ */
+export function hashAtRest(value: string): string {
+  return value.startsWith(HASHED)
+    ? value
+    : `${HASHED}${createHash('sha256').update(value).digest('hex')}`;
+}
+
+/**
+ * The payload as stored: without its id (`jti`, the token, code or session id itself) and with
+ * the session id an interaction refers to hashed.
+ */
+function payloadAtRest(payload: AdapterPayload): string {
+  const rest = { ...payload };
+  delete rest.jti;
+  const session = rest.session;
+  if (session?.cookie !== undefined) {
+    rest.session = { ...session, cookie: hashAtRest(session.cookie) };
+  }
+  return JSON.stringify(rest);
+}
+
 /**
  * Persistence of the OpenID provider's models (sessions, interactions, grants, codes,
  * refresh tokens…) in the platform's store, so that a restart or another node sees them.
+ * Rows are keyed by the hash of the model's id (hashAtRest): the id itself is the secret the
+ * client or the browser holds, and is given back to the provider only when it presents it.
  * OAuth clients live in their own table and are read here for the `Client` model.
  */
 export function oidcAdapterFactory(db: Kysely<Database>, clock: Clock) {
@@ -15,10 +45,10 @@ export function oidcAdapterFactory(db: Kysely<Database>, clock: Clock) {
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
       const row = {
         model: this.model,
-        id,
-        payload: JSON.stringify(payload),
+        id: hashAtRest(id),
+        payload: payloadAtRest(payload),
         grant_id: payload.grantId ?? null,
-        user_code: payload.userCode ?? null,
+        user_code: payload.userCode === undefined ? null : hashAtRest(payload.userCode),
         uid: payload.uid ?? null,
         expires_at: expiresIn
           ? new Date(clock.now().getTime() + expiresIn * 1000).toISOString()
@@ -49,13 +79,15 @@ export function oidcAdapterFactory(db: Kysely<Database>, clock: Clock) {
           .executeTakeFirst();
         return client ? (JSON.parse(client.metadata) as AdapterPayload) : undefined;
       }
-      return this.findWhere('id', id);
+      const payload = await this.findWhere('id', hashAtRest(id));
+      return payload && { ...payload, jti: id };
     }
 
     findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-      return this.findWhere('user_code', userCode);
+      return this.findWhere('user_code', hashAtRest(userCode));
     }
 
+    // A session found by its uid (not its id) is only read by the provider, never saved.
     findByUid(uid: string): Promise<AdapterPayload | undefined> {
       return this.findWhere('uid', uid);
     }
@@ -65,7 +97,7 @@ export function oidcAdapterFactory(db: Kysely<Database>, clock: Clock) {
         .updateTable('oidc_payloads')
         .set({ consumed_at: clock.now().toISOString() })
         .where('model', '=', this.model)
-        .where('id', '=', id)
+        .where('id', '=', hashAtRest(id))
         .execute();
     }
 
@@ -73,7 +105,7 @@ export function oidcAdapterFactory(db: Kysely<Database>, clock: Clock) {
       await db
         .deleteFrom('oidc_payloads')
         .where('model', '=', this.model)
-        .where('id', '=', id)
+        .where('id', '=', hashAtRest(id))
         .execute();
     }
 
@@ -87,13 +119,13 @@ export function oidcAdapterFactory(db: Kysely<Database>, clock: Clock) {
     ): Promise<AdapterPayload | undefined> {
       const row = await db
         .selectFrom('oidc_payloads')
-        .select(['payload', 'expires_at', 'consumed_at'])
+        .select(['id', 'payload', 'expires_at', 'consumed_at'])
         .where('model', '=', this.model)
         .where(column, '=', value)
         .executeTakeFirst();
       if (!row) return undefined;
       if (row.expires_at !== null && row.expires_at <= clock.now().toISOString()) return undefined;
-      const payload = JSON.parse(row.payload) as AdapterPayload;
+      const payload = { jti: row.id, ...(JSON.parse(row.payload) as AdapterPayload) };
       if (row.consumed_at !== null) {
         payload.consumed = Math.floor(Date.parse(row.consumed_at) / 1000);
       }

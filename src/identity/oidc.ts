@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { JSONWebKeySet } from 'jose';
 import Provider, {
@@ -10,7 +10,7 @@ import Provider, {
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/schema.js';
-import { oidcAdapterFactory } from './oidc-store.js';
+import { hashAtRest, oidcAdapterFactory } from './oidc-store.js';
 import type { IdentityService } from './service.js';
 import type { IdentityStore } from './store.js';
 
@@ -96,6 +96,9 @@ export async function createOidcProvider(deps: OidcDependencies): Promise<Provid
       profile: ['given_name', 'family_name'],
     },
     pkce: { required: () => true },
+    // Client secrets are stored hashed, so methods that need the secret itself as a key
+    // (client_secret_jwt) are not offered.
+    clientAuthMethods: ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'],
     features: {
       devInteractions: { enabled: false },
       revocation: { enabled: true },
@@ -143,10 +146,22 @@ export async function createOidcProvider(deps: OidcDependencies): Promise<Provid
     },
   });
   provider.proxy = config.trustProxy;
+  // The stored client_secret is its hash (registerClient): compare the hash of what was sent.
+  provider.Client.prototype.compareClientSecret = function (
+    this: { clientSecret?: string },
+    actual: string,
+  ) {
+    const expected = Buffer.from(this.clientSecret ?? '');
+    const given = Buffer.from(hashAtRest(actual));
+    return expected.length === given.length && timingSafeEqual(expected, given);
+  };
   return provider;
 }
 
-/** Registers (or updates) an OAuth client; public clients use PKCE and no secret. */
+/**
+ * Registers (or updates) an OAuth client; public clients use PKCE and no secret. A confidential
+ * client's secret is stored as its hash (the provider compares hashes).
+ */
 export async function registerClient(
   identityStore: IdentityStore,
   clock: Clock,
@@ -159,15 +174,16 @@ export async function registerClient(
     grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
     token_endpoint_auth_method: input.secret ? 'client_secret_basic' : 'none',
-    ...(input.secret ? { client_secret: input.secret } : {}),
   };
+  // Only the secret's hash is stored; the operator who gave it is shown it back.
+  const stored = input.secret ? { ...metadata, client_secret: hashAtRest(input.secret) } : metadata;
   await identityStore.upsertClient(
     metadata.client_id,
     input.name,
-    JSON.stringify(metadata),
+    JSON.stringify(stored),
     clock.now().toISOString(),
   );
-  return metadata;
+  return input.secret ? { ...metadata, client_secret: input.secret } : metadata;
 }
 
 /**

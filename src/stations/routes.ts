@@ -1,5 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { ApiError } from '../errors.js';
+import type { AttemptLimiter } from '../http/attempt-limiter.js';
 import { callerOf } from '../identity/index.js';
 import { described, problemResponses, refTo } from '../http/schemas.js';
 import { InstallationParamsSchema } from '../installations/index.js';
@@ -28,7 +30,9 @@ export const stationRoutes: FastifyPluginAsyncTypebox<{
   telemetry: TelemetryService;
   /** Currency of an installation's prices (the grid's), the unit of the station's costs. */
   currencyOf: (installationId: number) => Promise<'eur' | 'gbp'>;
-}> = async (app, { stations, telemetry, currencyOf }) => {
+  /** Association attempts per account: 404 or 409 must not let anyone walk the device registry. */
+  associations: AttemptLimiter;
+}> = async (app, { stations, telemetry, currencyOf, associations }) => {
   const tags = ['Charging stations'];
   const base = '/installations/:installationId/charging-stations';
   const location = (installationId: number, command: StationCommand) =>
@@ -69,11 +73,27 @@ export const stationRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (request, reply) => {
-      const station = await stations.associate(
-        callerOf(request),
-        request.params.installationId,
-        request.body,
-      );
+      // Only the answers that tell about the registry (no such device, associated elsewhere) count.
+      const accountId = callerOf(request).account.accountId;
+      const wait = associations.retryAfter(accountId);
+      if (wait > 0) {
+        throw new ApiError(
+          'ASSOCIATION_RATE_LIMITED',
+          `Too many failed association attempts for this account; retry in ${wait} s.`,
+          { headers: { 'retry-after': String(wait) } },
+        );
+      }
+      const station = await stations
+        .associate(callerOf(request), request.params.installationId, request.body)
+        .catch((error: unknown) => {
+          if (
+            error instanceof ApiError &&
+            (error.code === 'DEVICE_NOT_FOUND' || error.code === 'DEVICE_ALREADY_ASSOCIATED')
+          ) {
+            associations.hit(accountId);
+          }
+          throw error;
+        });
       return reply
         .status(201)
         .header(

@@ -36,6 +36,11 @@ export class Browser {
     return response;
   }
 
+  /** The value of a cookie the server set, if any. */
+  cookie(name: string): string | undefined {
+    return this.cookies.get(name);
+  }
+
   /** Submits a form as a browser would. */
   submit(url: string, fields: Record<string, string>): Promise<Response> {
     return this.request(url, {

@@ -1,0 +1,97 @@
+import type { Clock } from '../clock.js';
+
+/**
+ * Counts attempts per key (an account, an address) in fixed windows, in memory: enough for one
+ * process; each node of a cluster keeps its own counts.
+ */
+export class AttemptLimiter {
+  private readonly windows = new Map<string, { start: number; count: number }>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly options: { max: number; windowMs: number; maxKeys?: number },
+  ) {}
+
+  /** Seconds until the key may try again, or 0 when it is under its limit. */
+  retryAfter(key: string): number {
+    const window = this.current(key);
+    if (!window || window.count < this.options.max) return 0;
+    return Math.max(1, Math.ceil((window.start + this.options.windowMs - this.now()) / 1000));
+  }
+
+  /** Records an attempt of the key; returns retryAfter once it is counted. */
+  hit(key: string): number {
+    const window = this.current(key) ?? { start: this.now(), count: 0 };
+    window.count += 1;
+    this.windows.delete(key);
+    this.windows.set(key, window);
+    // Oldest keys go first when too many are tracked, so memory stays bounded.
+    while (this.windows.size > (this.options.maxKeys ?? 100_000)) {
+      const oldest = this.windows.keys().next().value;
+      if (oldest === undefined) break;
+      this.windows.delete(oldest);
+    }
+    return window.count > this.options.max ? this.retryAfter(key) : 0;
+  }
+
+  private current(key: string) {
+    const window = this.windows.get(key);
+    if (window && window.start + this.options.windowMs <= this.now()) {
+      this.windows.delete(key);
+      return undefined;
+    }
+    return window;
+  }
+
+  private now(): number {
+    return this.clock.now().getTime();
+  }
+}
+
+/**
+ * Failed sign-ins per key: the first `freeFailures` cost nothing, then each further failure makes
+ * the key wait 1 s, 2 s, 4 s… up to `maxDelaySeconds`. A success clears the key.
+ */
+export class SignInThrottle {
+  private readonly failures = new Map<string, { count: number; until: number }>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly options: { freeFailures: number; maxDelaySeconds: number; maxKeys?: number },
+  ) {}
+
+  /** Seconds the longest-waiting of the keys must still wait, or 0. */
+  retryAfter(keys: string[]): number {
+    const now = this.clock.now().getTime();
+    let wait = 0;
+    for (const key of keys) {
+      const entry = this.failures.get(key);
+      if (entry && entry.until > now) wait = Math.max(wait, Math.ceil((entry.until - now) / 1000));
+    }
+    return wait;
+  }
+
+  failed(keys: string[]): void {
+    const now = this.clock.now().getTime();
+    for (const key of keys) {
+      const entry = this.failures.get(key) ?? { count: 0, until: 0 };
+      entry.count += 1;
+      const over = entry.count - this.options.freeFailures;
+      if (over > 0) {
+        entry.until =
+          now + Math.min(this.options.maxDelaySeconds, 2 ** Math.min(over - 1, 30)) * 1000;
+      }
+      this.failures.delete(key);
+      this.failures.set(key, entry);
+    }
+    while (this.failures.size > (this.options.maxKeys ?? 100_000)) {
+      const oldest = this.failures.keys().next().value;
+      if (oldest === undefined) break;
+      this.failures.delete(oldest);
+    }
+  }
+
+  succeeded(key: string): void {
+    this.failures.delete(key);
+  }
+}
