@@ -6,16 +6,18 @@ import { describe, expect, it } from 'vitest';
 const rulesModule: string = '../../eslint.boundaries.js';
 const { boundaries } = (await import(rulesModule)) as { boundaries: () => Linter.Config[] };
 
-/** The room rule alone (no type-aware rules): lints code as if it were at `filePath`. */
+/** ESLint with the room rule alone (no type-aware rules). */
+const eslint = new ESLint({
+  cwd: process.cwd(),
+  overrideConfigFile: true,
+  overrideConfig: [
+    { files: ['**/*.ts'], languageOptions: { parser: tseslint.parser } },
+    ...boundaries(),
+  ],
+});
+
+/** Lints code as if it were at `filePath`. */
 async function violations(filePath: string, code: string): Promise<string[]> {
-  const eslint = new ESLint({
-    cwd: process.cwd(),
-    overrideConfigFile: true,
-    overrideConfig: [
-      { files: ['**/*.ts'], languageOptions: { parser: tseslint.parser } },
-      ...boundaries(),
-    ],
-  });
   const [result] = await eslint.lintText(code, { filePath });
   return (result?.messages ?? []).map((message) => `${message.ruleId}: ${message.message}`);
 }
@@ -53,14 +55,6 @@ describe('which room may import which', () => {
   });
 
   it('the source tree keeps the rule', async () => {
-    const eslint = new ESLint({
-      cwd: process.cwd(),
-      overrideConfigFile: true,
-      overrideConfig: [
-        { files: ['**/*.ts'], languageOptions: { parser: tseslint.parser } },
-        ...boundaries(),
-      ],
-    });
     const results = await eslint.lintFiles(['src/**/*.ts']);
     const broken = results.flatMap((result) =>
       result.messages
