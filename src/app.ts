@@ -247,6 +247,11 @@ export async function buildApp(
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  // The stations first: the HTTP server's close waits for every socket, station sockets included,
+  // and a process that is stopping must not keep ingesting.
+  app.addHook('preClose', async () => {
+    await gateway.close();
+  });
   app.addHook('onClose', async () => {
     clearInterval(purgeTimer);
     // Closing the connections ends the calls under way; then their commands are recorded.

@@ -399,8 +399,11 @@ async function serve(
       app.log.info({ signal }, 'shutting down');
       const timer = setTimeout(() => {
         app.log.error('shutdown timed out; closing the remaining connections');
+        app.gateway.terminate();
         app.server.closeAllConnections();
         resolve(1);
+        // Whatever still holds the event loop (a stuck query, a socket), the process ends now.
+        setTimeout(() => process.exit(1), 100).unref();
       }, config.shutdownTimeoutMs);
       timer.unref();
       (cleanup ?? (() => Promise.resolve()))()

@@ -59,6 +59,11 @@ type ServerClient = {
   once(event: 'close', listener: () => void): void;
 };
 
+/** The ws socket under an ocpp-rpc connection (ocpp-rpc keeps it private; needed to cut it off). */
+function rawSocket(client: ServerClient): { terminate(): void } | undefined {
+  return (client as unknown as { _ws?: { terminate(): void } })._ws;
+}
+
 /**
  * The OCPP 1.6J server: security profile 1 (HTTP Basic auth with the device secret over the
  * WebSocket handshake), strict schema validation of both directions, one handler per action,
@@ -68,6 +73,9 @@ type ServerClient = {
 export class OcppGateway implements StationCommandBus {
   private readonly server: InstanceType<typeof RPCServer>;
   private readonly clients = new Map<string, ServerClient>();
+  /** Every open connection, including one being replaced by a newer one of the same station. */
+  private readonly connections = new Set<ServerClient>();
+  private closing: Promise<void> | undefined;
 
   constructor(
     private readonly deps: {
@@ -106,6 +114,8 @@ export class OcppGateway implements StationCommandBus {
         })(),
     );
     this.server.on('client', (client: ServerClient) => {
+      this.connections.add(client);
+      client.once('close', () => this.connections.delete(client));
       this.attach(client).catch((error: unknown) =>
         deps.log.error({ err: error, uid: client.identity }, 'OCPP connection setup failed'),
       );
@@ -211,14 +221,31 @@ export class OcppGateway implements StationCommandBus {
     }
   }
 
-  /** Closes every station connection and the server. */
-  async close(): Promise<void> {
-    await this.server.close({
-      code: 1001,
-      reason: 'Server shutting down',
-      awaitPending: false,
-      force: true,
-    });
-    this.clients.clear();
+  /**
+   * Closes every station connection with 1001 (Going Away, RFC 6455 §7.4.1) and stops accepting
+   * new ones. A station that does not finish the close handshake within graceMs is cut off, so
+   * the HTTP server, which waits on these sockets, can close.
+   */
+  close(graceMs = 1000): Promise<void> {
+    this.closing ??= (async () => {
+      const cutOff = setTimeout(() => this.terminate(), graceMs);
+      try {
+        await this.server.close({
+          code: 1001,
+          reason: 'Server shutting down',
+          awaitPending: false,
+          force: false,
+        });
+      } finally {
+        clearTimeout(cutOff);
+        this.clients.clear();
+      }
+    })();
+    return this.closing;
+  }
+
+  /** Drops every station socket at once, without a close handshake (the shutdown deadline passed). */
+  terminate(): void {
+    for (const connection of this.connections) rawSocket(connection)?.terminate();
   }
 }
