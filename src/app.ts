@@ -198,6 +198,7 @@ export async function buildApp(
     clock: platform.clock,
     log: app.log,
     callTimeoutMs: config.commandTimeoutMs,
+    maxFrameBytes: config.ocppMaxFrameBytes,
   });
   app.decorate('gateway', gateway);
   const commands = new StationCommandRunner({

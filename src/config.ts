@@ -35,6 +35,8 @@ const EnvironmentSchema = Type.Object({
   WITTY_COMMAND_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, maximum: 600, default: 30 }),
   /** Time given to in-flight requests on SIGTERM/SIGINT, in milliseconds. */
   WITTY_SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 10_000 }),
+  /** Largest OCPP-J frame a station may send, in bytes; a larger one closes its connection (1009). */
+  WITTY_OCPP_MAX_FRAME_BYTES: Type.Integer({ minimum: 1024, maximum: 16_777_216, default: 65_536 }),
 });
 
 type Environment = Static<typeof EnvironmentSchema>;
@@ -58,6 +60,7 @@ export interface Config {
   readonly trustProxy: boolean;
   readonly commandTimeoutMs: number;
   readonly shutdownTimeoutMs: number;
+  readonly ocppMaxFrameBytes: number;
 }
 
 /** Raised when settings are invalid; lists every problem at once. */
@@ -156,6 +159,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     trustProxy: env.WITTY_TRUST_PROXY,
     commandTimeoutMs: env.WITTY_COMMAND_TIMEOUT_SECONDS * 1000,
     shutdownTimeoutMs: env.WITTY_SHUTDOWN_TIMEOUT_MS,
+    ocppMaxFrameBytes: env.WITTY_OCPP_MAX_FRAME_BYTES,
   });
 }
 

@@ -42,6 +42,7 @@ describe('loadConfig', () => {
         trustProxy: false,
         commandTimeoutMs: 30_000,
         shutdownTimeoutMs: 10_000,
+        ocppMaxFrameBytes: 65_536,
       });
     });
 
@@ -79,6 +80,7 @@ describe('loadConfig', () => {
       ['PORT', '0', 'port', 0],
       ['WITTY_RATE_LIMIT_MAX', '50', 'rateLimit.max', 50],
       ['WITTY_SHUTDOWN_TIMEOUT_MS', '2500', 'shutdownTimeoutMs', 2500],
+      ['WITTY_OCPP_MAX_FRAME_BYTES', '4096', 'ocppMaxFrameBytes', 4096],
       ['WITTY_ACCESS_TOKEN_TTL_SECONDS', '600', 'oauth.accessTokenTtlSeconds', 600],
       ['WITTY_TRUST_PROXY', 'true', 'trustProxy', true],
       ['WITTY_TRUST_PROXY', 'false', 'trustProxy', false],
