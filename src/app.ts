@@ -11,6 +11,7 @@ import { openStore, type Store } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { UnitOfWork, type Executor } from './db/unit-of-work.js';
 import { ApiError } from './errors.js';
+import type { Job } from './jobs.js';
 import { registerOperations } from './http/operations.js';
 import { registerProblemHandlers } from './http/problem.js';
 import { SHARED_SCHEMAS } from './http/schemas.js';
@@ -92,6 +93,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     platform: Platform;
     gateway: OcppGateway;
+    /** Periodic work, started by `witty serve` (buildApp starts no timer for it). */
+    jobs: readonly Job[];
   }
 }
 
@@ -229,17 +232,26 @@ export async function buildApp(
     commandTimeoutMs: config.commandTimeoutMs,
     log: app.log,
   });
-  // This process holds no station connection yet; commands left pending by a stopped one can no
-  // longer complete.
   // With the embedded store this process is the only gateway: no station is connected yet.
   // (On PostgreSQL other nodes may hold connections; their flags stay.)
   if (platform.store.dialect === 'sqlite') await platform.deviceStore.disconnectAll();
-  // A command pending for longer than the command timeout can no longer complete, on any node.
-  const now = platform.clock.now();
-  await platform.stationStore.expirePendingCommands(
-    new Date(now.getTime() - config.commandTimeoutMs).toISOString(),
-    now.toISOString(),
-  );
+  // Commands left pending by a process that stopped (a crash) time out by their deadline, on
+  // any node: `witty serve` runs this at start and then once per command timeout.
+  const jobs: Job[] = [
+    {
+      name: 'expire overdue commands',
+      intervalMs: config.commandTimeoutMs,
+      run: async () => {
+        const now = platform.clock.now();
+        const expired = await platform.stationStore.expireOverdueCommands(
+          now.toISOString(),
+          new Date(now.getTime() - config.commandTimeoutMs).toISOString(),
+        );
+        if (expired > 0) app.log.info({ expired }, 'overdue station commands timed out');
+      },
+    },
+  ];
+  app.decorate('jobs', jobs);
   app.server.on('upgrade', (request, socket, head) => {
     if (request.url?.startsWith(`${OCPP_PATH}/`)) gateway.handleUpgrade(request, socket, head);
     else socket.destroy();

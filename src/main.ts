@@ -5,6 +5,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { migrateToLatest } from './db/migrate.js';
 import { openStore } from './db/database.js';
 import { DeviceError } from './devices/service.js';
+import { startJobs } from './jobs.js';
 import type { FastifyInstance } from 'fastify';
 import type { ChargeMode } from './domain/charge-mode.js';
 import type { Subscription } from './domain/tariffs.js';
@@ -372,10 +373,12 @@ async function serve(
     }
     throw error;
   }
+  const jobs = startJobs(app.jobs, app.log);
   let cleanup: (() => Promise<void>) | undefined;
   try {
     cleanup = afterListen ? await afterListen(app) : undefined;
   } catch (error) {
+    await jobs.stop();
     await app.close();
     throw error;
   }
@@ -406,7 +409,9 @@ async function serve(
         setTimeout(() => process.exit(1), 100).unref();
       }, config.shutdownTimeoutMs);
       timer.unref();
-      (cleanup ?? (() => Promise.resolve()))()
+      jobs
+        .stop()
+        .then(() => (cleanup ?? (() => Promise.resolve()))())
         .then(() => app.close())
         .then(
           () => {

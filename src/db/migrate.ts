@@ -4,6 +4,7 @@ import { foundation } from './migrations/0001-foundation.js';
 import { stations } from './migrations/0002-stations.js';
 import { telemetry } from './migrations/0003-telemetry.js';
 import { refusedTransactions } from './migrations/0004-refused-transactions.js';
+import { commandDeadlines } from './migrations/0008-command-deadlines.js';
 
 /** The migrations, in order; each is a function of the dialect so both schemas stay one. */
 function migrationsFor(store: Store): Record<string, Migration> {
@@ -12,6 +13,7 @@ function migrationsFor(store: Store): Record<string, Migration> {
     '0002-stations': stations(store.dialect),
     '0003-telemetry': telemetry(store.dialect),
     '0004-refused-transactions': refusedTransactions(),
+    '0008-command-deadlines': commandDeadlines(),
   };
 }
 

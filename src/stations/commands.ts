@@ -25,6 +25,9 @@ interface CallRecord extends PlannedCall {
 
 type Outcome = 'accepted' | 'rejected' | 'timedOut';
 
+/** Time a command's database work may add to its calls' time-outs. */
+const DEADLINE_SLACK_MS = 5000;
+
 /** Whether the station took the call (OCPP 1.6 §5.3, §5.11, §5.12 answers). */
 function accepted(action: PlannedCall['action'], response: unknown): boolean {
   const status = (response as ChangeConfigurationResponse | RemoteStartStopResponse | undefined)
@@ -84,6 +87,13 @@ export class StationCommandRunner {
       requested_by: caller.account.accountId,
       created_at: now,
       completed_at: calls.length === 0 ? now : null,
+      // Each call waits up to timeoutMs; past this, a command still pending was abandoned.
+      deadline_at:
+        calls.length === 0
+          ? null
+          : new Date(
+              Date.parse(now) + calls.length * this.deps.timeoutMs + DEADLINE_SLACK_MS,
+            ).toISOString(),
     };
     await this.deps.stations.insertCommand(row);
     if (calls.length > 0) {

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
@@ -84,7 +85,7 @@ describeEachDialect('witty serve stops on SIGTERM with stations connected', (dia
   });
 
   it(
-    'closes each station with 1001 and exits within WITTY_SHUTDOWN_TIMEOUT_MS',
+    'times out abandoned commands at start; on SIGTERM closes each station with 1001 and exits within WITTY_SHUTDOWN_TIMEOUT_MS',
     { timeout: 60_000 },
     async () => {
       const database = await freshDatabase(dialect);
@@ -99,6 +100,21 @@ describeEachDialect('witty serve stops on SIGTERM with stations connected', (dia
       const platform = await buildPlatform(loadConfig({ ...settings, WITTY_LOG_LEVEL: 'silent' }));
       for (const uid of ['SIGTERM-1', 'SIGTERM-2'])
         await platform.devices.provision({ serialNumber: `SN-${uid}`, uid, password: PASSWORD });
+      // A command a crashed process left pending, past its deadline: serve times it out at start.
+      const abandoned = {
+        id: randomUUID(),
+        station_id: randomUUID(),
+        uid: 'SIGTERM-1',
+        type: 'start',
+        request: '{}',
+        status: 'pending' as const,
+        calls: '[]',
+        requested_by: randomUUID(),
+        created_at: new Date(Date.now() - 60_000).toISOString(),
+        completed_at: null,
+        deadline_at: new Date(Date.now() - 20_000).toISOString(),
+      };
+      await platform.stationStore.insertCommand(abandoned);
       await platform.store.close();
       const basic = basicOf('SIGTERM-1');
 
@@ -154,6 +170,14 @@ describeEachDialect('witty serve stops on SIGTERM with stations connected', (dia
       expect(Date.now() - stoppedAt).toBeLessThan(shutdownTimeoutMs + 1000);
       expect(await closed).toBe(1001);
       expect(await silent.closeCode).toBe(1001);
+
+      const after = await buildPlatform(loadConfig({ ...settings, WITTY_LOG_LEVEL: 'silent' }));
+      try {
+        const command = await after.stationStore.findCommand(abandoned.station_id, abandoned.id);
+        expect(command?.status).toBe('timedOut');
+      } finally {
+        await after.store.close();
+      }
     },
   );
 });
