@@ -28,8 +28,9 @@ const FROM_OCPP_RPC: Record<string, CallErrorCode> = {
   FormatViolation: 'FormationViolation',
   // The 1.6 errata keeps the misspelling (errata v1.0 §5, "won't be fixed").
   OccurrenceConstraintViolation: 'OccurenceConstraintViolation',
-  RpcFrameworkError: 'FormationViolation',
   MessageTypeNotSupported: 'FormationViolation',
+  // What still reaches ocpp-rpc as RpcFrameworkError is a CALL reusing the id of one in progress.
+  RpcFrameworkError: 'GenericError',
 };
 
 /** The OCPP-J 1.6 code for a code ocpp-rpc produced; GenericError for anything unknown. */

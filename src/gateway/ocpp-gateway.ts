@@ -393,8 +393,9 @@ export class OcppGateway implements StationCommandBus {
     try {
       return (await client.call(action, payload, { callTimeoutMs: timeoutMs })) as T;
     } catch (error) {
-      // A CALLERROR (RPCError) is the station's answer; anything else means no answer came.
-      if (error instanceof RPCError) throw error;
+      // A CALLERROR (RPCError) or an answer that fails its schema (OcppCallError) is the
+      // station's answer; anything else means no answer came.
+      if (error instanceof RPCError || error instanceof OcppCallError) throw error;
       throw new StationCallTimeoutError(uid, action, error);
     }
   }

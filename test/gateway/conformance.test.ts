@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { RawStation } from '../helpers/raw-station.js';
-import { aHome } from '../helpers/builders.js';
+import { aHome, settled } from '../helpers/builders.js';
 import { createTestApp, describeEachDialect, type TestApp } from '../helpers/test-app.js';
 
 // OCPP-J 1.6 conformance, tested as an outsider: a raw `ws` client speaking OCPP-J frames.
@@ -269,5 +269,54 @@ describeEachDialect('OCPP-J connections that misbehave', (dialect) => {
       {},
     ]);
     expect((await t.app.inject('/healthz')).statusCode).toBe(200);
+  });
+});
+
+describeEachDialect('answers to the platform that fail their schema', (dialect) => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp(dialect, { WITTY_COMMAND_TIMEOUT_SECONDS: '2' }, { listen: true });
+  });
+  afterAll(() => t.close());
+
+  it('end the command rejected, not timedOut (docs/ocpp-profile.md §5)', async () => {
+    const { token } = await t.user('owner');
+    const home = await aHome(t, token, { serialNumber: 'CONFORMANCE-2' });
+    const station = await RawStation.open(t.wsUrl, home.device.uid, home.device.password);
+    try {
+      const response = await t.api('PUT', home.stationPath, { token, body: { ledPower: 40 } });
+      expect(response.statusCode).toBe(202);
+      const call = await new Promise<unknown[]>((resolve) => {
+        const check = setInterval(() => {
+          const frame = station.frames.find((candidate) => candidate[0] === 2);
+          if (!frame) return;
+          clearInterval(check);
+          resolve(frame);
+        }, 5);
+      });
+      expect(call[2]).toBe('ChangeConfiguration');
+      station.send([3, call[1], { status: 'Maybe' }]);
+      const command = await settled(t, token, response.headers.location as string);
+      expect(command.status).toBe('rejected');
+    } finally {
+      station.close();
+    }
+  });
+
+  it('a CALL sent again under an id still being handled gets GenericError', async () => {
+    const device = await t.app.platform.devices.provision({ serialNumber: 'CONFORMANCE-3' });
+    const station = await RawStation.open(t.wsUrl, device.uid, device.password);
+    try {
+      station.send([2, 'same-id', 'Heartbeat', {}]);
+      station.send([2, 'same-id', 'Heartbeat', {}]);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const answers = station.frames.filter((frame) => frame[1] === 'same-id');
+      expect(answers).toHaveLength(2);
+      expect(answers).toContainEqual([3, 'same-id', { currentTime: expect.any(String) }]);
+      expect(answers).toContainEqual([4, 'same-id', 'GenericError', expect.any(String), {}]);
+    } finally {
+      station.close();
+    }
   });
 });
