@@ -11,6 +11,7 @@ import { openStore, type Store } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { UnitOfWork, type Executor } from './db/unit-of-work.js';
 import { ApiError } from './errors.js';
+import type { Job } from './jobs.js';
 import { AttemptLimiter, SignInThrottle } from './http/attempt-limiter.js';
 import { registerOperations } from './http/operations.js';
 import {
@@ -108,6 +109,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     platform: Platform;
     gateway: OcppGateway;
+    /** Periodic work, started by `witty serve` (buildApp starts no timer for it). */
+    jobs: readonly Job[];
   }
 }
 
@@ -241,6 +244,7 @@ export async function buildApp(
     afterBoot: async (uid) => {
       await commands.configure(uid);
     },
+    maxFrameBytes: config.ocppMaxFrameBytes,
   });
   app.decorate('gateway', gateway);
   const commands = new StationCommandRunner({
@@ -269,17 +273,34 @@ export async function buildApp(
     commands,
     clock: platform.clock,
   });
-  // This process holds no station connection yet; commands left pending by a stopped one can no
-  // longer complete.
   // With the embedded store this process is the only gateway: no station is connected yet.
   // (On PostgreSQL other nodes may hold connections; their flags stay.)
   if (platform.store.dialect === 'sqlite') await platform.deviceStore.disconnectAll();
-  // A command pending for longer than the command timeout can no longer complete, on any node.
-  const now = platform.clock.now();
-  await platform.stationStore.expirePendingCommands(
-    new Date(now.getTime() - config.commandTimeoutMs).toISOString(),
-    now.toISOString(),
-  );
+  // Commands left pending by a process that stopped (a crash) time out by their deadline, on
+  // any node: `witty serve` runs this at start and then once per command timeout.
+  const jobs: Job[] = [
+    {
+      name: 'expire overdue commands',
+      intervalMs: config.commandTimeoutMs,
+      run: async () => {
+        const now = platform.clock.now();
+        const expired = await platform.stationStore.expireOverdueCommands(
+          now.toISOString(),
+          new Date(now.getTime() - config.commandTimeoutMs).toISOString(),
+        );
+        if (expired > 0) app.log.info({ expired }, 'overdue station commands timed out');
+      },
+    },
+    {
+      // Expired sessions, codes and tokens of the OpenID provider.
+      name: 'purge expired OpenID state',
+      intervalMs: 3600_000,
+      run: async () => {
+        await purgeExpiredOidcPayloads(platform.store.db, platform.clock);
+      },
+    },
+  ];
+  app.decorate('jobs', jobs);
   app.server.on('upgrade', (request, socket, head) => {
     if (request.url?.startsWith(`${OCPP_PATH}/`)) gateway.handleUpgrade(request, socket, head);
     else socket.destroy();
@@ -292,20 +313,17 @@ export async function buildApp(
     // API answers and sign-in pages carry personal data or tokens: no cache keeps them.
     if (/^\/(v1|interaction|oauth2)\//.test(request.url)) reply.header('cache-control', 'no-store');
   });
+  // The stations first: the HTTP server's close waits for every socket, station sockets included,
+  // and a process that is stopping must not keep ingesting.
+  app.addHook('preClose', async () => {
+    await gateway.close();
+  });
   app.addHook('onClose', async () => {
-    clearInterval(purgeTimer);
     // Closing the connections ends the calls under way; then their commands are recorded.
     await gateway.close();
     await commands.drain();
     if (!deps.store) await platform.store.close();
   });
-  // Expired sessions, codes and tokens of the OpenID provider are removed hourly.
-  const purgeTimer = setInterval(() => {
-    purgeExpiredOidcPayloads(platform.store.db, platform.clock).catch((error: unknown) =>
-      app.log.warn({ err: error }, 'purge of expired OpenID state failed'),
-    );
-  }, 3600_000);
-  purgeTimer.unref();
 
   registerProblemHandlers(app);
   registerNulCheck(app);

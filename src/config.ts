@@ -59,6 +59,8 @@ const EnvironmentSchema = Type.Object({
   WITTY_ASSOCIATION_RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 10 }),
   /** Length of the association window, in seconds. */
   WITTY_ASSOCIATION_RATE_LIMIT_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 3600 }),
+  /** Largest OCPP-J frame a station may send, in bytes; a larger one closes its connection (1009). */
+  WITTY_OCPP_MAX_FRAME_BYTES: Type.Integer({ minimum: 1024, maximum: 16_777_216, default: 65_536 }),
 });
 
 type Environment = Static<typeof EnvironmentSchema>;
@@ -94,6 +96,7 @@ export interface Config {
   readonly signIn: { readonly freeFailures: number; readonly maxDelaySeconds: number };
   readonly anonymousRateLimitMax: number;
   readonly associationRateLimit: { readonly max: number; readonly windowSeconds: number };
+  readonly ocppMaxFrameBytes: number;
 }
 
 /** Raised when settings are invalid; lists every problem at once. */
@@ -214,6 +217,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       max: env.WITTY_ASSOCIATION_RATE_LIMIT_MAX,
       windowSeconds: env.WITTY_ASSOCIATION_RATE_LIMIT_WINDOW_SECONDS,
     },
+    ocppMaxFrameBytes: env.WITTY_OCPP_MAX_FRAME_BYTES,
   });
 }
 

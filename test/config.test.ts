@@ -54,6 +54,7 @@ describe('loadConfig', () => {
         signIn: { freeFailures: 5, maxDelaySeconds: 900 },
         anonymousRateLimitMax: 60,
         associationRateLimit: { max: 10, windowSeconds: 3600 },
+        ocppMaxFrameBytes: 65_536,
       });
     });
 
@@ -91,6 +92,7 @@ describe('loadConfig', () => {
       ['PORT', '0', 'port', 0],
       ['WITTY_RATE_LIMIT_MAX', '50', 'rateLimit.max', 50],
       ['WITTY_SHUTDOWN_TIMEOUT_MS', '2500', 'shutdownTimeoutMs', 2500],
+      ['WITTY_OCPP_MAX_FRAME_BYTES', '4096', 'ocppMaxFrameBytes', 4096],
       ['WITTY_ACCESS_TOKEN_TTL_SECONDS', '600', 'oauth.accessTokenTtlSeconds', 600],
       ['WITTY_TRUST_PROXY', 'true', 'trustProxy', true],
       ['WITTY_TRUST_PROXY', 'false', 'trustProxy', false],

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../app.js';
+import { startJobs } from '../jobs.js';
 import type { Config } from '../config.js';
 import { StartError } from './options.js';
 
@@ -23,10 +24,12 @@ export async function serve(
     }
     throw error;
   }
+  const jobs = startJobs(app.jobs, app.log);
   let cleanup: (() => Promise<void>) | undefined;
   try {
     cleanup = afterListen ? await afterListen(app) : undefined;
   } catch (error) {
+    await jobs.stop();
     await app.close();
     throw error;
   }
@@ -50,11 +53,16 @@ export async function serve(
       app.log.info({ signal }, 'shutting down');
       const timer = setTimeout(() => {
         app.log.error('shutdown timed out; closing the remaining connections');
+        app.gateway.terminate();
         app.server.closeAllConnections();
         resolve(1);
+        // Whatever still holds the event loop (a stuck query, a socket), the process ends now.
+        setTimeout(() => process.exit(1), 100).unref();
       }, config.shutdownTimeoutMs);
       timer.unref();
-      (cleanup ?? (() => Promise.resolve()))()
+      jobs
+        .stop()
+        .then(() => (cleanup ?? (() => Promise.resolve()))())
         .then(() => app.close())
         .then(
           () => {

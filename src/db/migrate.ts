@@ -4,6 +4,7 @@ import { foundation } from './migrations/0001-foundation.js';
 import { stations } from './migrations/0002-stations.js';
 import { telemetry } from './migrations/0003-telemetry.js';
 import { refusedTransactions } from './migrations/0004-refused-transactions.js';
+import { commandDeadlines } from './migrations/0008-command-deadlines.js';
 import { oauthSecretsHashed } from './migrations/0006-oauth-secrets-hashed.js';
 import { platformCommands } from './migrations/0005-platform-commands.js';
 
@@ -16,6 +17,7 @@ function migrationsFor(store: Store): Record<string, Migration> {
     '0004-refused-transactions': refusedTransactions(),
     '0005-platform-commands': platformCommands(store.dialect),
     '0006-oauth-secrets-hashed': oauthSecretsHashed(),
+    '0008-command-deadlines': commandDeadlines(),
   };
 }
 

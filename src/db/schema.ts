@@ -189,6 +189,8 @@ export interface StationCommandsTable {
   requested_by: string;
   created_at: Timestamp;
   completed_at: Timestamp | null;
+  /** When a pending command is overdue: one command timeout per OCPP call, from its creation. */
+  deadline_at: Timestamp | null;
 }
 
 export interface GridMetersTable {

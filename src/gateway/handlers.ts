@@ -14,12 +14,16 @@ import {
   type StartTransactionRequest,
   type StatusNotificationRequest,
   type StopTransactionRequest,
-  CONNECTIVITY_TYPES,
+  CONNECTOR,
   DATA_TRANSFER,
   HEARTBEAT_INTERVAL_SECONDS,
-  TIC_CONNECTED_VALUES,
+  MAX_CYBERSECURITY_MESSAGE,
+  MAX_STATION_INFO_VALUE,
   WITTY_VENDOR_ID,
+  CONNECTIVITY_TYPES,
+  TIC_CONNECTED_VALUES,
 } from '../protocol/index.js';
+import { OcppCallError } from './ocpp-frames.js';
 
 /** What a handler knows of the call: the station, read once for the message, in its transaction. */
 export interface HandlerContext {
@@ -34,6 +38,25 @@ type Handler = (params: never, context: HandlerContext) => Promise<object>;
 
 /** Accepted for StopTransaction: the session is over whatever the idTag. */
 const ACCEPTED = { status: 'Accepted' } as const;
+
+/**
+ * Refuses a value the schema lets through but the station cannot mean: OCPP-J 1.6 §4.2.3
+ * PropertyConstraintViolation, "at least one field contains an invalid value". Nothing of the
+ * message is recorded (the handler runs in the message's transaction).
+ */
+function requireValue(valid: boolean, field: string, rule: string): void {
+  if (!valid) throw new OcppCallError('PropertyConstraintViolation', `${field} ${rule}`);
+}
+
+/** A connector of a Witty station: 0 (the station), 1 (M3) or 2 (M2); OCPP 1.6 §3.7. */
+function requireConnector(connectorId: number, { station }: { station: boolean }): void {
+  const lowest = station ? CONNECTOR.station : CONNECTOR.m3;
+  requireValue(
+    connectorId >= lowest && connectorId <= CONNECTOR.m2,
+    'connectorId',
+    `must be from ${lowest} to ${CONNECTOR.m2} on this station`,
+  );
+}
 
 /** Energy.Active.Import.Register in Wh, whatever unit the sample was sent in. */
 function energyWh(sample: SampledValue): number | undefined {
@@ -113,6 +136,8 @@ async function wittyDataTransfer(
         'connectivityType',
       ] as const) {
         const value = optionalString(data[key]);
+        if (value !== undefined && value.length > MAX_STATION_INFO_VALUE)
+          return { status: 'Rejected' };
         const allowed = STATION_INFO_ENUMS[key];
         if (value !== undefined && (!allowed || allowed.includes(value))) info[key] = value;
       }
@@ -135,7 +160,9 @@ async function wittyDataTransfer(
       if (typeof event !== 'number' || !Number.isInteger(event) || event < 0 || event > 4) {
         return { status: 'Rejected' };
       }
-      await state.cyberSecurity(station, event, optionalString(data?.message));
+      // The message is free text from the station: kept, but bounded.
+      const message = optionalString(data?.message)?.slice(0, MAX_CYBERSECURITY_MESSAGE);
+      await state.cyberSecurity(station, event, message);
       return { status: 'Accepted' };
     }
     case DATA_TRANSFER.tic: {
@@ -194,6 +221,7 @@ export function ocppHandlers(
     },
     // §4.9
     StatusNotification: async (request: StatusNotificationRequest, { station }: HandlerContext) => {
+      requireConnector(request.connectorId, { station: true });
       await state.status(station, {
         connectorId: request.connectorId,
         status: request.status,
@@ -208,6 +236,7 @@ export function ocppHandlers(
     },
     // §4.7
     MeterValues: async (request: MeterValuesRequest, { station }: HandlerContext) => {
+      requireConnector(request.connectorId, { station: true });
       await state.meterValues(station, readingsOf(request));
       return {};
     },
@@ -216,7 +245,10 @@ export function ocppHandlers(
       return { idTagInfo: { status: state.idTagStatus(station, request.idTag) } };
     },
     // §4.8
+    // §6.45: connectorId > 0; meterStart is a meter reading in Wh, never negative.
     StartTransaction: async (request: StartTransactionRequest, { station }: HandlerContext) => {
+      requireConnector(request.connectorId, { station: false });
+      requireValue(request.meterStart >= 0, 'meterStart', 'must not be negative');
       const status = state.idTagStatus(station, request.idTag);
       const transactionId = await state.startTransaction(station, {
         connectorId: request.connectorId,
@@ -230,6 +262,7 @@ export function ocppHandlers(
     },
     // §4.10: transactionData, when sent, carries the last meter values of the session.
     StopTransaction: async (request: StopTransactionRequest, { station }: HandlerContext) => {
+      requireValue(request.meterStop >= 0, 'meterStop', 'must not be negative');
       if (request.transactionData) {
         await state.meterValues(
           station,

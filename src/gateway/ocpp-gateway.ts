@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
 import type { FastifyBaseLogger } from 'fastify';
 import ocppRpc from 'ocpp-rpc';
@@ -11,10 +12,46 @@ import {
   type StationCommandBus,
 } from '../bus/index.js';
 import { ocppHandlers, type HandlerContext } from './handlers.js';
+import {
+  OcppCallError,
+  callErrorFrame,
+  ocpp16ErrorCode,
+  readFrame,
+  schemaErrorCode,
+} from './ocpp-frames.js';
 
 // ocpp-rpc is CommonJS and spreads its error classes into its exports: Node's ESM loader
 // only sees some names, so take them from the default export.
-const { RPCError, RPCServer } = ocppRpc;
+const { RPCError, RPCServer, createValidator } = ocppRpc;
+
+/**
+ * ocpp-rpc's OCPP 1.6 schemas, behind a validator that answers with OCPP-J 1.6 codes and never
+ * puts the offending payload in the CALLERROR details (ocpp-rpc's own does both otherwise).
+ */
+const ocpp16Validator = (() => {
+  const schemas = createRequire(import.meta.url)('ocpp-rpc/lib/schemas/ocpp1_6.json') as object;
+  const validator = createValidator('ocpp1.6', schemas);
+  return {
+    subprotocol: validator.subprotocol,
+    validate(schemaId: string, params: unknown): boolean | Promise<unknown> {
+      try {
+        return validator.validate(schemaId, params);
+      } catch (error) {
+        const first = (error as { details?: { errors?: { keyword?: string }[] } }).details
+          ?.errors?.[0];
+        if (!first) throw error;
+        throw new OcppCallError(schemaErrorCode(first.keyword), (error as Error).message);
+      }
+    },
+  } as unknown as ReturnType<typeof createValidator>;
+})();
+
+/** Bad frames in a row after which a connection is closed with 1008 (Policy Violation). */
+export const MAX_BAD_FRAMES = 20;
+/** CALLs from one station waiting behind the one being handled (OCPP-J 1.6 §4.1.1 allows one). */
+export const MAX_QUEUED_CALLS = 10;
+/** Longest frame text written to the debug log. */
+const LOGGED_FRAME_CHARS = 2048;
 
 /** Path prefix of the OCPP endpoint: stations connect to /ocpp/{uid}. */
 export const OCPP_PATH = '/ocpp';
@@ -23,6 +60,7 @@ export const OCPP_SUBPROTOCOL = 'ocpp1.6';
 type ServerClient = {
   identity: string;
   handshake: { remoteAddress?: string };
+  sendRaw(message: string): void;
   handle(method: string, handler: (call: { params: unknown }) => Promise<object>): void;
   call(method: string, params: object, options?: { callTimeoutMs?: number }): Promise<unknown>;
   close(options?: {
@@ -31,8 +69,26 @@ type ServerClient = {
     force?: boolean;
     awaitPending?: boolean;
   }): Promise<unknown>;
-  once(event: 'close', listener: () => void): void;
+  once(event: 'close', listener: (event: { code: number; reason: string }) => void): void;
 };
+
+/** ocpp-rpc's private reader of incoming frames, which the gateway puts its own in front of. */
+type FrameReader = { _onMessage(buffer: Buffer): void };
+
+/** What the gateway keeps per connection to bound its cost (OCPP-J 1.6 §4.1.1). */
+interface ConnectionGuard {
+  /** CALLs from the station accepted and not yet answered. */
+  callsInProgress: number;
+  /** Frames refused since the last one accepted. */
+  badFramesInRow: number;
+  /** The station's CALLs are handled one at a time, in order. */
+  queue: Promise<unknown>;
+}
+
+/** The ws socket under an ocpp-rpc connection (ocpp-rpc keeps it private; needed to cut it off). */
+function rawSocket(client: ServerClient): { terminate(): void } | undefined {
+  return (client as unknown as { _ws?: { terminate(): void } })._ws;
+}
 
 /**
  * The OCPP 1.6J server: security profile 1 (HTTP Basic auth with the device secret over the
@@ -43,6 +99,10 @@ type ServerClient = {
 export class OcppGateway implements StationCommandBus {
   private readonly server: InstanceType<typeof RPCServer>;
   private readonly clients = new Map<string, ServerClient>();
+  /** Every open connection, including one being replaced by a newer one of the same station. */
+  private readonly connections = new Set<ServerClient>();
+  private closing: Promise<void> | undefined;
+  private readonly guards = new WeakMap<ServerClient, ConnectionGuard>();
 
   constructor(
     private readonly deps: {
@@ -54,28 +114,46 @@ export class OcppGateway implements StationCommandBus {
       callTimeoutMs: number;
       /** What follows an accepted boot (the platform's configuration command). */
       afterBoot: (uid: string) => Promise<void>;
+      /** Largest WebSocket message accepted; a larger one closes the connection with 1009. */
+      maxFrameBytes: number;
     },
   ) {
     this.server = new RPCServer({
       protocols: [OCPP_SUBPROTOCOL],
       strictMode: true,
+      strictModeValidators: [ocpp16Validator],
       callConcurrency: 1,
       pingIntervalMs: 60_000,
       respondWithDetailedErrors: false,
+      // ws closes the connection with 1009 (Message Too Big, RFC 6455 §7.4.1) past this size.
+      wssOptions: { maxPayload: deps.maxFrameBytes },
     });
     // ocpp-rpc awaits the callback; its typings say void.
     this.server.auth(
       (accept, reject, handshake) =>
         void (async () => {
           try {
-            if (handshake.endpoint !== OCPP_PATH) return reject(404, 'Not found');
+            const refuse = (status: number, reason: string) => {
+              deps.log.info(
+                {
+                  uid: handshake.identity,
+                  remoteAddress: handshake.remoteAddress,
+                  status,
+                  reason,
+                },
+                'OCPP handshake refused',
+              );
+              reject(status, reason);
+            };
+            if (handshake.endpoint !== OCPP_PATH) return refuse(404, 'Not found');
             // No uid holds a NUL (PostgreSQL cannot even compare text with one).
-            if (handshake.identity.includes('\u0000')) return reject(400, 'Invalid identity');
+            if (handshake.identity.includes('\u0000')) return refuse(400, 'Invalid identity');
             // ocpp-rpc accepts a client that offers no subprotocol unless told otherwise.
             if (!handshake.protocols.has(OCPP_SUBPROTOCOL))
-              return reject(400, 'Subprotocol ocpp1.6 required');
+              return refuse(400, 'Subprotocol ocpp1.6 required');
+            if (!handshake.password) return refuse(401, 'No credentials');
             if (!(await deps.devices.verify(handshake.identity, handshake.password))) {
-              return reject(401, 'Unauthorized');
+              return refuse(401, 'Unknown uid or wrong password');
             }
             accept({ uid: handshake.identity }, OCPP_SUBPROTOCOL);
           } catch (error) {
@@ -85,10 +163,105 @@ export class OcppGateway implements StationCommandBus {
         })(),
     );
     this.server.on('client', (client: ServerClient) => {
+      this.connections.add(client);
+      client.once('close', () => this.connections.delete(client));
+      this.guard(client);
       this.attach(client).catch((error: unknown) =>
         deps.log.error({ err: error, uid: client.identity }, 'OCPP connection setup failed'),
       );
     });
+  }
+
+  /**
+   * Puts the gateway in front of ocpp-rpc on one connection: frames are read here first, so that
+   * envelope errors get OCPP-J 1.6 codes and the frame's own id, a flood of CALLs is refused
+   * beyond a short queue, and a station that keeps sending bad frames is closed; every CALLERROR
+   * sent leaves with a 1.6 code and empty details; and the traffic is logged.
+   */
+  private guard(client: ServerClient): void {
+    const { log } = this.deps;
+    const uid = client.identity;
+    const guard: ConnectionGuard = {
+      callsInProgress: 0,
+      badFramesInRow: 0,
+      queue: Promise.resolve(),
+    };
+    this.guards.set(client, guard);
+    const send = client.sendRaw.bind(client);
+    client.sendRaw = (message: string) => {
+      let text = message;
+      if (text.startsWith('[4,')) {
+        const [, id, code, description] = JSON.parse(text) as [4, string, unknown, unknown];
+        const errorCode = ocpp16ErrorCode(code);
+        const errorDescription = typeof description === 'string' ? description : '';
+        text = callErrorFrame(id, errorCode, errorDescription);
+        log.info({ uid, messageId: id, errorCode, errorDescription }, 'OCPP CALLERROR sent');
+      }
+      log.debug({ uid, frame: text.slice(0, LOGGED_FRAME_CHARS) }, 'OCPP frame sent');
+      send(text);
+    };
+    const reader = client as unknown as FrameReader;
+    const read = reader._onMessage.bind(client);
+    let closing = false;
+    const refuse = (reason: string, answer?: string) => {
+      try {
+        if (answer !== undefined) client.sendRaw(answer);
+      } catch {
+        // The connection closed meanwhile: nothing to answer.
+      }
+      if (++guard.badFramesInRow < MAX_BAD_FRAMES) return;
+      closing = true;
+      log.info(
+        { uid, badFrames: guard.badFramesInRow, reason },
+        'OCPP connection closed: too many bad frames',
+      );
+      void client.close({ code: 1008, reason: 'Too many bad frames' });
+    };
+    reader._onMessage = (buffer: Buffer) => {
+      if (closing) return;
+      const text = buffer.toString('utf8');
+      if (text.length === 0) return; // ocpp-rpc ignores empty frames too
+      log.debug({ uid, frame: text.slice(0, LOGGED_FRAME_CHARS) }, 'OCPP frame received');
+      const frame = readFrame(text);
+      switch (frame.kind) {
+        case 'invalid':
+          log.info({ uid, messageId: frame.id, reason: frame.reason }, 'OCPP frame refused');
+          refuse(
+            frame.reason,
+            frame.answer ? callErrorFrame(frame.id, frame.code, frame.reason) : undefined,
+          );
+          return;
+        case 'call':
+          if (guard.callsInProgress > MAX_QUEUED_CALLS) {
+            refuse(
+              'too many CALLs in progress',
+              callErrorFrame(
+                frame.id,
+                'GenericError',
+                'Too many CALLs in progress: send one at a time (OCPP-J 1.6 §4.1.1)',
+              ),
+            );
+            return;
+          }
+          guard.badFramesInRow = 0;
+          break;
+        case 'callError':
+          log.info(
+            {
+              uid,
+              messageId: frame.id,
+              errorCode: frame.errorCode,
+              errorDescription: frame.errorDescription,
+            },
+            'OCPP CALLERROR received',
+          );
+          guard.badFramesInRow = 0;
+          break;
+        default:
+          guard.badFramesInRow = 0;
+      }
+      read(buffer);
+    };
   }
 
   /** The HTTP upgrade handler for /ocpp/{uid}. */
@@ -110,7 +283,8 @@ export class OcppGateway implements StationCommandBus {
     this.clients.set(uid, client);
     if (previous)
       void previous.close({ code: 1000, reason: 'Replaced by a new connection', force: true });
-    client.once('close', () => {
+    client.once('close', ({ code, reason }) => {
+      log.info({ uid, code, reason }, 'station disconnected');
       if (this.clients.get(uid) !== client) return;
       this.clients.delete(uid);
       state
@@ -119,8 +293,9 @@ export class OcppGateway implements StationCommandBus {
     });
 
     const handlers = ocppHandlers(state, { afterBoot: this.deps.afterBoot });
+    const guard = this.guards.get(client);
     for (const [action, handler] of Object.entries(handlers)) {
-      client.handle(action, async ({ params }) => {
+      const handle = async (params: unknown) => {
         const pending: (() => Promise<void>)[] = [];
         // One message, one transaction: the station is read once and every change it makes,
         // with the samples and logs it yields, commits together before the answer is sent.
@@ -142,6 +317,19 @@ export class OcppGateway implements StationCommandBus {
           });
         }
         return result;
+      };
+      // One CALL of the station at a time, in order (OCPP-J 1.6 §4.1.1): a station pipelining
+      // CALLs waits behind itself instead of crowding out the other stations and the API.
+      client.handle(action, async ({ params }) => {
+        if (!guard) return handle(params);
+        guard.callsInProgress++;
+        const turn = guard.queue.then(() => handle(params));
+        guard.queue = turn.catch(() => undefined);
+        try {
+          return await turn;
+        } finally {
+          guard.callsInProgress--;
+        }
       });
     }
     await state.connected(uid);
@@ -159,20 +347,38 @@ export class OcppGateway implements StationCommandBus {
     try {
       return (await client.call(action, payload, { callTimeoutMs: timeoutMs })) as T;
     } catch (error) {
-      // A CALLERROR (RPCError) is the station's answer; anything else means no answer came.
-      if (error instanceof RPCError) throw error;
+      // A CALLERROR (RPCError) or an answer that fails its schema (OcppCallError) is the
+      // station's answer; anything else means no answer came.
+      if (error instanceof RPCError || error instanceof OcppCallError) throw error;
       throw new StationCallTimeoutError(uid, action, error);
     }
   }
 
-  /** Closes every station connection and the server. */
-  async close(): Promise<void> {
-    await this.server.close({
-      code: 1001,
-      reason: 'Server shutting down',
-      awaitPending: false,
-      force: true,
-    });
-    this.clients.clear();
+  /**
+   * Closes every station connection with 1001 (Going Away, RFC 6455 §7.4.1) and stops accepting
+   * new ones. A station that does not finish the close handshake within graceMs is cut off, so
+   * the HTTP server, which waits on these sockets, can close.
+   */
+  close(graceMs = 1000): Promise<void> {
+    this.closing ??= (async () => {
+      const cutOff = setTimeout(() => this.terminate(), graceMs);
+      try {
+        await this.server.close({
+          code: 1001,
+          reason: 'Server shutting down',
+          awaitPending: false,
+          force: false,
+        });
+      } finally {
+        clearTimeout(cutOff);
+        this.clients.clear();
+      }
+    })();
+    return this.closing;
+  }
+
+  /** Drops every station socket at once, without a close handshake (the shutdown deadline passed). */
+  terminate(): void {
+    for (const connection of this.connections) rawSocket(connection)?.terminate();
   }
 }

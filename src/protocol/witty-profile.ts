@@ -22,6 +22,12 @@ export const DATA_TRANSFER = {
   tic: 'Tic',
 } as const;
 
+/** Longest CyberSecurity `message` kept; a longer one is cut (the event itself is kept). */
+export const MAX_CYBERSECURITY_MESSAGE = 255;
+
+/** Longest StationInfo text value; a StationInfo with a longer one is Rejected. */
+export const MAX_STATION_INFO_VALUE = 64;
+
 /** ChangeConfiguration / GetConfiguration keys (OCPP 1.6 §5.3, §5.8) of Witty settings. */
 export const CONFIGURATION_KEY = {
   chargeMode: 'WittyChargeMode',

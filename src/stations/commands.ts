@@ -46,6 +46,9 @@ export function changeConfiguration(key: string, value: string): PlannedCall {
   return { action: 'ChangeConfiguration', payload: { key, value } };
 }
 
+/** Time a command's database work may add to its calls' time-outs. */
+const DEADLINE_SLACK_MS = 5000;
+
 /** Whether the station took the call (OCPP 1.6 §5.3, §5.8, §5.11, §5.12 answers). */
 function accepted(action: PlannedCall['action'], response: unknown): boolean {
   if (action === 'GetConfiguration') return true;
@@ -129,6 +132,17 @@ export class StationCommandRunner {
       requested_by: requester === 'platform' ? 'platform' : requester.account.accountId,
       created_at: now,
       completed_at: calls.length === 0 ? now : null,
+      // Each call waits up to timeoutMs; past this, a command still pending was abandoned. A
+      // configure command may add a ChangeConfiguration per Witty key after its read.
+      deadline_at:
+        calls.length === 0
+          ? null
+          : new Date(
+              Date.parse(now) +
+                (calls.length + (type === 'configure' ? ALL_CONFIGURATION_KEYS.length : 0)) *
+                  this.deps.timeoutMs +
+                DEADLINE_SLACK_MS,
+            ).toISOString(),
     };
     await stations.insertCommand(row);
     return row;

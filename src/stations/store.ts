@@ -180,13 +180,23 @@ export class StationStore {
       .execute();
   }
 
-  /** Commands left pending by a process that stopped: they can no longer complete. */
-  async expirePendingCommands(before: string, at: string): Promise<void> {
-    await this.db
+  /**
+   * Times out the commands still pending past their deadline, wherever they were issued: the
+   * process running them stopped, so they can no longer complete. A command stored without a
+   * deadline is overdue once created before `createdBefore`. Returns how many were timed out.
+   */
+  async expireOverdueCommands(now: string, createdBefore: string): Promise<number> {
+    const result = await this.db
       .updateTable('station_commands')
-      .set({ status: 'timedOut', completed_at: at })
+      .set({ status: 'timedOut', completed_at: now })
       .where('status', '=', 'pending')
-      .where('created_at', '<', before)
-      .execute();
+      .where((eb) =>
+        eb.or([
+          eb('deadline_at', '<', now),
+          eb.and([eb('deadline_at', 'is', null), eb('created_at', '<', createdBefore)]),
+        ]),
+      )
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
   }
 }
