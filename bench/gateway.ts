@@ -201,7 +201,7 @@ async function main() {
   }
 
   process.stdout.write(`Platform: ${N} stations at ${SPEED}× for ${SECONDS} s…\n`);
-  const server = await start('node bin/witty.js serve', env);
+  const server = await start(process.env.BENCH_SERVER ?? 'node bin/witty.js serve', env);
   const rssBefore = rssBytes(server.pid!);
   const platformResult = await runLoad(
     `ws://127.0.0.1:${port}`,

@@ -241,9 +241,7 @@ export async function buildApp(
     log: app.log,
     callTimeoutMs: config.commandTimeoutMs,
     // OCPP 1.6 §5.8: after a boot the platform reads the station's settings (a tracked command).
-    afterBoot: async (uid) => {
-      await commands.configure(uid);
-    },
+    afterBoot: (station): Promise<() => void> => commands.configure(station),
     maxFrameBytes: config.ocppMaxFrameBytes,
   });
   app.decorate('gateway', gateway);

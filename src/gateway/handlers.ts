@@ -190,13 +190,16 @@ async function wittyDataTransfer(
  */
 export function ocppHandlers(
   state: DeviceStateService,
-  hooks: { afterBoot: (uid: string) => Promise<void> },
+  hooks: {
+    /** Records the platform's configuration command in the boot's work; sends it after commit. */
+    afterBoot: (station: StationContext) => Promise<() => void>;
+  },
 ): Record<string, Handler> {
   const table = {
     // §4.2: Accepted with the heartbeat interval; the station's Witty settings are read next.
     BootNotification: async (
       request: BootNotificationRequest,
-      { uid, station, now, after }: HandlerContext,
+      { station, now, after }: HandlerContext,
     ) => {
       state.booted(
         station,
@@ -207,7 +210,8 @@ export function ocppHandlers(
         },
         HEARTBEAT_INTERVAL_SECONDS,
       );
-      after(() => hooks.afterBoot(uid));
+      const configure = await hooks.afterBoot(station);
+      after(async () => configure());
       return {
         status: 'Accepted',
         currentTime: now().toISOString(),

@@ -5,7 +5,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import ocppRpc from 'ocpp-rpc';
 import type { Clock } from '../clock.js';
 import type { DeviceService } from '../devices/index.js';
-import type { DeviceStateService } from '../stations/index.js';
+import type { DeviceStateService, StationContext } from '../stations/index.js';
 import {
   StationCallTimeoutError,
   StationNotConnectedError,
@@ -113,7 +113,7 @@ export class OcppGateway implements StationCommandBus {
       /** How long a CALL waits for the station's answer. */
       callTimeoutMs: number;
       /** What follows an accepted boot (the platform's configuration command). */
-      afterBoot: (uid: string) => Promise<void>;
+      afterBoot: (station: StationContext) => Promise<() => void>;
       /** Largest WebSocket message accepted; a larger one closes the connection with 1009. */
       maxFrameBytes: number;
     },

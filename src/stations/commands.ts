@@ -161,13 +161,22 @@ export class StationCommandRunner {
   /**
    * After a boot (OCPP 1.6 §5.8): reads the station's Witty settings, then sends the ones the
    * platform holds (the owner's TIC consent) where the station reports another value. A generic
-   * charger reports the keys unknown.
+   * charger reports the keys unknown. The command is recorded in the boot's unit of work; the
+   * returned function sends it once that has committed.
    */
-  async configure(uid: string): Promise<StationCommand> {
-    const station = await this.deps.uow.read.stations.findByUid(uid);
-    return this.run(station ?? { id: null, uid }, 'platform', 'configure', {}, [
+  async configure(context: StationContext): Promise<() => void> {
+    const calls: PlannedCall[] = [
       { action: 'GetConfiguration', payload: { key: ALL_CONFIGURATION_KEYS } },
-    ]);
+    ];
+    const row = await this.record(
+      context.stores.stations,
+      { id: context.station?.id ?? null, uid: context.uid },
+      'platform',
+      'configure',
+      {},
+      calls,
+    );
+    return () => this.dispatch(row, calls);
   }
 
   /** What the station's answer to a call changes, and the calls it leads to. */
@@ -203,34 +212,47 @@ export class StationCommandRunner {
     const { bus, state, uow, clock, timeoutMs } = this.deps;
     const calls = [...planned];
     const records: CallRecord[] = [];
-    let outcome: Outcome = 'accepted';
+    const completion = (status: Outcome) => ({
+      status,
+      calls: JSON.stringify(records),
+      completed_at: clock.now().toISOString(),
+    });
     for (let i = 0; i < calls.length; i++) {
       const call = calls[i]!;
       const record: CallRecord = { ...call };
       records.push(record);
+      let response: unknown;
       try {
-        const response = await bus.call(row.uid, call.action, call.payload, timeoutMs);
-        record.response = response;
-        // The station's answer and what it changes commit together.
-        const answer = await state.withStation(row.uid, (context) =>
-          this.applyAnswer(context, call, response),
-        );
-        if (!answer.accepted) {
-          outcome = 'rejected';
-          break;
-        }
-        calls.push(...answer.next);
+        response = await bus.call(row.uid, call.action, call.payload, timeoutMs);
       } catch (error) {
         record.error = error instanceof Error ? error.message : String(error);
-        outcome = isTimeout(error) ? 'timedOut' : 'rejected';
-        break;
+        await uow.read.stations.completeCommand(
+          row.id,
+          completion(isTimeout(error) ? 'timedOut' : 'rejected'),
+        );
+        return;
+      }
+      record.response = response;
+      try {
+        // The station's answer, what it changes and, after the last call, the command's outcome
+        // commit together.
+        const done = await state.withStation(row.uid, async (context) => {
+          const answer = await this.applyAnswer(context, call, response);
+          calls.push(...answer.next);
+          if (answer.accepted && i < calls.length - 1) return false;
+          await context.stores.stations.completeCommand(
+            row.id,
+            completion(answer.accepted ? 'accepted' : 'rejected'),
+          );
+          return true;
+        });
+        if (done) return;
+      } catch (error) {
+        record.error = error instanceof Error ? error.message : String(error);
+        await uow.read.stations.completeCommand(row.id, completion('rejected'));
+        return;
       }
     }
-    await uow.read.stations.completeCommand(row.id, {
-      status: outcome,
-      calls: JSON.stringify(records),
-      completed_at: clock.now().toISOString(),
-    });
   }
 
   async find(stationId: string, commandId: string): Promise<StationCommand | undefined> {

@@ -151,12 +151,9 @@ export class DeviceStateService {
    */
   withStation<T>(uid: string, work: (context: StationContext) => Promise<T>): Promise<T> {
     return this.uow.run(async (stores) => {
-      const [device, station] = await Promise.all([
-        stores.devices.find(uid),
-        stores.stations.findByUid(uid),
-      ]);
-      if (!device) throw new UnknownDeviceError(uid);
-      const context = new StationContext(uid, stores, device, station);
+      const found = await stores.stations.findWithDevice(uid);
+      if (!found) throw new UnknownDeviceError(uid);
+      const context = new StationContext(uid, stores, found.device, found.station);
       const result = await work(context);
       await context.flush();
       return result;

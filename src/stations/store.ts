@@ -3,6 +3,7 @@ import { atomically, type Executor } from '../db/unit-of-work.js';
 import type {
   ChargingSessionsTable,
   ChargingStationsTable,
+  DevicesTable,
   StationCommandsTable,
 } from '../db/schema.js';
 
@@ -29,6 +30,57 @@ export class StationStore {
       .where('installation_id', '=', installationId)
       .where('id', '=', stationId)
       .executeTakeFirst();
+  }
+
+  /**
+   * A device and its association, if any, in one query: what each OCPP message starts with.
+   */
+  async findWithDevice(
+    uid: string,
+  ): Promise<{ device: Selectable<DevicesTable>; station: StationRow | undefined } | undefined> {
+    const row = await this.db
+      .selectFrom('devices')
+      .leftJoin('charging_stations as s', 's.uid', 'devices.uid')
+      .selectAll('devices')
+      .select([
+        's.id as s_id',
+        's.installation_id as s_installation_id',
+        's.installation_date as s_installation_date',
+        's.timezone as s_timezone',
+        's.culture as s_culture',
+        's.friendly_name as s_friendly_name',
+        's.average_ev_consumption as s_average_ev_consumption',
+        's.authorize_tic as s_authorize_tic',
+      ])
+      .where('devices.uid', '=', uid)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const {
+      s_id,
+      s_installation_id,
+      s_installation_date,
+      s_timezone,
+      s_culture,
+      s_friendly_name,
+      s_average_ev_consumption,
+      s_authorize_tic,
+      ...device
+    } = row;
+    const station: StationRow | undefined =
+      s_id === null
+        ? undefined
+        : {
+            id: s_id,
+            uid: device.uid,
+            installation_id: s_installation_id!,
+            installation_date: s_installation_date!,
+            timezone: s_timezone!,
+            culture: s_culture!,
+            friendly_name: s_friendly_name,
+            average_ev_consumption: s_average_ev_consumption,
+            authorize_tic: s_authorize_tic!,
+          };
+    return { device, station };
   }
 
   findByUid(uid: string): Promise<StationRow | undefined> {
