@@ -1,9 +1,10 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startServe } from './helpers/serve.js';
 
 // Black-box tests of the `witty` command: each case spawns `node bin/witty.js …` as an
 // operator would. A spawn costs about a second (tsx start-up), so suites share a data dir.
@@ -336,35 +337,10 @@ describe('witty serve, end to end', () => {
       await wittyJson(newAccount('owner@example.com'), settings);
       const { access_token } = await wittyJson(['token', '--email', 'owner@example.com'], settings);
 
-      const child = spawn(process.execPath, ['bin/witty.js', 'serve'], {
-        cwd: REPO_ROOT,
-        env: cliEnvironment(settings),
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      server = child;
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`not ready after 20 s: ${stderr}`)),
-          20_000,
-        );
-        const check = () => {
-          if (!stdout.includes('ready')) return;
-          clearTimeout(timer);
-          resolve();
-        };
-        child.stdout.on('data', check);
-        void exited.then((code) => {
-          clearTimeout(timer);
-          reject(new Error(`serve exited with ${code} before it was ready: ${stderr}`));
-        });
-      });
-      expect(stdout).toContain(`API        http://127.0.0.1:${port}/v1`);
+      const serve = await startServe(cliEnvironment(settings));
+      server = serve.child;
+      const { exited } = serve;
+      expect(serve.output().stdout).toContain(`API        http://127.0.0.1:${port}/v1`);
 
       const response = await fetch(`http://127.0.0.1:${port}/v1/installations`, {
         headers: {
@@ -376,14 +352,14 @@ describe('witty serve, end to end', () => {
       expect(await response.json()).toEqual([]);
 
       const stoppedAt = Date.now();
-      child.kill('SIGTERM');
+      serve.child.kill('SIGTERM');
       const code = await Promise.race([
         exited,
         new Promise<string>((resolve) =>
           setTimeout(() => resolve('still running'), shutdownTimeoutMs + 2000),
         ),
       ]);
-      expect(code, stderr).toBe(0);
+      expect(code, serve.output().stderr).toBe(0);
       expect(Date.now() - stoppedAt).toBeLessThan(shutdownTimeoutMs);
     },
   );

@@ -1,17 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
-import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { buildPlatform } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { freePort } from '../helpers/http.js';
+import { startServe } from '../helpers/serve.js';
 import { describeEachDialect, freshDatabase } from '../helpers/test-app.js';
 
 // Black-box: the real `witty serve` process, a station connected over a raw WebSocket, SIGTERM.
-
-const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 
 function environment(settings: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, WITTY_LOG_LEVEL: 'silent' };
@@ -118,29 +116,9 @@ describeEachDialect('witty serve stops on SIGTERM with stations connected', (dia
       await platform.store.close();
       const basic = basicOf('SIGTERM-1');
 
-      const child = spawn(process.execPath, ['bin/witty.js', 'serve'], {
-        cwd: REPO_ROOT,
-        env: environment(settings),
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      server = child;
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`not ready after 20 s: ${stderr}`)),
-          20_000,
-        );
-        child.stdout.on('data', () => {
-          if (!stdout.includes('ready')) return;
-          clearTimeout(timer);
-          resolve();
-        });
-        void exited.then((code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
-      });
+      const serve = await startServe(environment(settings));
+      server = serve.child;
+      const { exited } = serve;
 
       // A station connected over a raw OCPP-J WebSocket, and one that never answers a close frame.
       const station = new WebSocket(`ws://127.0.0.1:${port}/ocpp/SIGTERM-1`, ['ocpp1.6'], {
@@ -159,14 +137,14 @@ describeEachDialect('witty serve stops on SIGTERM with stations connected', (dia
       const silent = await silentStation(port, 'SIGTERM-2', basicOf('SIGTERM-2'));
 
       const stoppedAt = Date.now();
-      child.kill('SIGTERM');
+      serve.child.kill('SIGTERM');
       const code = await Promise.race([
         exited,
         new Promise<string>((resolve) =>
           setTimeout(() => resolve('still running'), shutdownTimeoutMs + 3000),
         ),
       ]);
-      expect(code, stderr).toBe(0);
+      expect(code, serve.output().stderr).toBe(0);
       expect(Date.now() - stoppedAt).toBeLessThan(shutdownTimeoutMs + 1000);
       expect(await closed).toBe(1001);
       expect(await silent.closeCode).toBe(1001);
