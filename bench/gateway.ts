@@ -114,7 +114,7 @@ async function main() {
   const env = {
     WITTY_DATA_DIR: dataDir,
     PORT: String(port),
-    WITTY_LOG_LEVEL: 'warn',
+    WITTY_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
     WITTY_RATE_LIMIT_MAX: '1000000',
   };
   const config = loadConfig(env);
