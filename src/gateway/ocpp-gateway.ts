@@ -301,6 +301,10 @@ export class OcppGateway implements StationCommandBus {
         // with the samples and logs it yields, commits together before the answer is sent.
         const result = await state.withStation(uid, (station) => {
           state.seen(station);
+          // Any message on the live connection proves the station connected, whatever order
+          // the connection's own flag write took behind other work; once the connection is
+          // replaced or closed, its late messages no longer say so.
+          if (this.clients.get(uid) === client) station.setDevice({ connected: 1 });
           const context: HandlerContext = {
             uid,
             station,
