@@ -1,4 +1,3 @@
-import { buildPlatform } from '../app.js';
 import type { Config } from '../config.js';
 import { DeviceError } from '../devices/index.js';
 import {
@@ -9,6 +8,7 @@ import {
   UsageError,
   type Options,
 } from './options.js';
+import { withPlatform } from './platform.js';
 
 /** `witty sim backfill`: the history a virtual home would have produced, through the ingest. */
 export async function simBackfill(config: Config, options: Options): Promise<number> {
@@ -20,8 +20,7 @@ export async function simBackfill(config: Config, options: Options): Promise<num
   const days = daysOf(options, 90);
   const subscription = subscriptionOf(options);
   const chargeMode = chargeModeOf(options);
-  const platform = await buildPlatform(config);
-  try {
+  return withPlatform(config, async (platform) => {
     const { backfill } = await import('../demo/index.js');
     const results = [];
     for (const entry of uids) {
@@ -41,7 +40,5 @@ export async function simBackfill(config: Config, options: Options): Promise<num
     }
     print(results);
     return 0;
-  } finally {
-    await platform.store.close();
-  }
+  });
 }

@@ -300,11 +300,8 @@ export class OcppGateway implements StationCommandBus {
         // One message, one transaction: the station is read once and every change it makes,
         // with the samples and logs it yields, commits together before the answer is sent.
         const result = await state.withStation(uid, (station) => {
-          state.seen(station);
-          // Any message on the live connection proves the station connected, whatever order
-          // the connection's own flag write took behind other work; once the connection is
-          // replaced or closed, its late messages no longer say so.
-          if (this.clients.get(uid) === client) station.setDevice({ connected: 1 });
+          // Once the connection is replaced or closed, its late messages no longer say connected.
+          state.seen(station, this.clients.get(uid) === client);
           const context: HandlerContext = {
             uid,
             station,

@@ -1,5 +1,18 @@
 import type { Clock } from '../clock.js';
 
+/** Keys tracked at most by default: past it the least recently touched go first. */
+const MAX_KEYS = 100_000;
+
+/** Stores `value` as the most recently touched key, and drops the oldest beyond `maxKeys`. */
+function touch<V>(map: Map<string, V>, key: string, value: V, maxKeys = MAX_KEYS): void {
+  map.delete(key);
+  map.set(key, value);
+  for (const oldest of map.keys()) {
+    if (map.size <= maxKeys) break;
+    map.delete(oldest);
+  }
+}
+
 /**
  * Counts attempts per key (an account, an address) in fixed windows, in memory: enough for one
  * process; each node of a cluster keeps its own counts.
@@ -23,14 +36,7 @@ export class AttemptLimiter {
   hit(key: string): number {
     const window = this.current(key) ?? { start: this.now(), count: 0 };
     window.count += 1;
-    this.windows.delete(key);
-    this.windows.set(key, window);
-    // Oldest keys go first when too many are tracked, so memory stays bounded.
-    while (this.windows.size > (this.options.maxKeys ?? 100_000)) {
-      const oldest = this.windows.keys().next().value;
-      if (oldest === undefined) break;
-      this.windows.delete(oldest);
-    }
+    touch(this.windows, key, window, this.options.maxKeys);
     return window.count > this.options.max ? this.retryAfter(key) : 0;
   }
 
@@ -50,10 +56,11 @@ export class AttemptLimiter {
 
 /**
  * Failed sign-ins per key: the first `freeFailures` cost nothing, then each further failure makes
- * the key wait 1 s, 2 s, 4 s… up to `maxDelaySeconds`. A success clears the key.
+ * the key wait 1 s, 2 s, 4 s… up to `maxDelaySeconds`. A success clears the key, and so does a
+ * quiet spell: failures older than `maxDelaySeconds` past the last wait are forgotten.
  */
 export class SignInThrottle {
-  private readonly failures = new Map<string, { count: number; until: number }>();
+  private readonly failures = new Map<string, { count: number; until: number; last: number }>();
 
   constructor(
     private readonly clock: Clock,
@@ -73,21 +80,22 @@ export class SignInThrottle {
 
   failed(keys: string[]): void {
     const now = this.clock.now().getTime();
+    const forgetAfterMs = this.options.maxDelaySeconds * 1000;
     for (const key of keys) {
-      const entry = this.failures.get(key) ?? { count: 0, until: 0 };
+      const known = this.failures.get(key);
+      // Forgotten once the last failure, or the wait it caused, is long past.
+      const entry =
+        known && now <= Math.max(known.last, known.until) + forgetAfterMs
+          ? known
+          : { count: 0, until: 0, last: now };
       entry.count += 1;
+      entry.last = now;
       const over = entry.count - this.options.freeFailures;
       if (over > 0) {
         entry.until =
           now + Math.min(this.options.maxDelaySeconds, 2 ** Math.min(over - 1, 30)) * 1000;
       }
-      this.failures.delete(key);
-      this.failures.set(key, entry);
-    }
-    while (this.failures.size > (this.options.maxKeys ?? 100_000)) {
-      const oldest = this.failures.keys().next().value;
-      if (oldest === undefined) break;
-      this.failures.delete(oldest);
+      touch(this.failures, key, entry, this.options.maxKeys);
     }
   }
 

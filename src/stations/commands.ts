@@ -119,6 +119,8 @@ export class StationCommandRunner {
     type: StationCommand['type'],
     request: Record<string, unknown>,
     calls: readonly PlannedCall[],
+    /** Calls the command may make in all, the ones its answers lead to included. */
+    maxCalls = calls.length,
   ): Promise<CommandRow> {
     const now = this.deps.clock.now().toISOString();
     const row: CommandRow = {
@@ -132,16 +134,12 @@ export class StationCommandRunner {
       requested_by: requester === 'platform' ? 'platform' : requester.account.accountId,
       created_at: now,
       completed_at: calls.length === 0 ? now : null,
-      // Each call waits up to timeoutMs; past this, a command still pending was abandoned. A
-      // configure command may add a ChangeConfiguration per Witty key after its read.
+      // Each call waits up to timeoutMs; past this, a command still pending was abandoned.
       deadline_at:
         calls.length === 0
           ? null
           : new Date(
-              Date.parse(now) +
-                (calls.length + (type === 'configure' ? ALL_CONFIGURATION_KEYS.length : 0)) *
-                  this.deps.timeoutMs +
-                DEADLINE_SLACK_MS,
+              Date.parse(now) + maxCalls * this.deps.timeoutMs + DEADLINE_SLACK_MS,
             ).toISOString(),
     };
     await stations.insertCommand(row);
@@ -175,6 +173,8 @@ export class StationCommandRunner {
       'configure',
       {},
       calls,
+      // The read, then at most one ChangeConfiguration per Witty key.
+      1 + ALL_CONFIGURATION_KEYS.length,
     );
     return () => this.dispatch(row, calls);
   }

@@ -185,9 +185,16 @@ export class DeviceStateService {
     await this.uow.read.devices.update(uid, { connected: 0 });
   }
 
-  /** Any message proves the station is alive. */
-  seen(context: StationContext): void {
-    context.setDevice({ last_seen_at: this.now() });
+  /**
+   * Any message proves the station alive, and one on its current connection proves it
+   * connected, whatever order the connection's own flag write took behind other work.
+   */
+  seen(context: StationContext, onCurrentConnection: boolean): void {
+    context.setDevice(
+      onCurrentConnection
+        ? { last_seen_at: this.now(), connected: 1 }
+        : { last_seen_at: this.now() },
+    );
   }
 
   booted(
