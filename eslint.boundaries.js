@@ -18,6 +18,7 @@ export const FEATURES = [
   'portal',
   'protocol',
   'bus',
+  'notifications',
 ];
 
 /** The features each room may import (through their index.ts). */
@@ -38,6 +39,7 @@ export const MAY_IMPORT = {
   // The demo drives the platform and the simulator.
   demo: ['identity', 'stations', 'sim', 'protocol'],
   portal: ['identity'],
+  notifications: ['protocol'],
 };
 
 /** Pure rooms: no import outside themselves but these (patterns of paths relative to src/). */
