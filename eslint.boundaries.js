@@ -39,7 +39,8 @@ export const MAY_IMPORT = {
   // The demo drives the platform and the simulator.
   demo: ['identity', 'stations', 'sim', 'protocol'],
   portal: ['identity'],
-  notifications: ['protocol'],
+  // Event subscriptions (owner only, through installations) and the webhook outbox.
+  notifications: ['identity', 'installations'],
 };
 
 /** Pure rooms: no import outside themselves but these (patterns of paths relative to src/). */

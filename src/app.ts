@@ -9,7 +9,8 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { openStore, type Store } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
-import { UnitOfWork, type Executor } from './db/unit-of-work.js';
+import { UnitOfWork, type CommitHooks, type Executor } from './db/unit-of-work.js';
+import type { Dialect } from './db/database.js';
 import { ApiError } from './errors.js';
 import type { Job } from './jobs.js';
 import { AttemptLimiter, SignInThrottle } from './http/attempt-limiter.js';
@@ -39,6 +40,19 @@ import {
   InstallationService,
   InstallationStore,
 } from './installations/index.js';
+import {
+  DeliverySchema,
+  DeliveryWorker,
+  EventOutbox,
+  EventSubscriptionSchema,
+  EventSubscriptionService,
+  NotificationStore,
+  createWebhookPoster,
+  deliveryMetrics,
+  eventSubscriptionRoutes,
+  webhookValidationRoutes,
+  type WebhookPoster,
+} from './notifications/index.js';
 import { landingPage } from './portal/index.js';
 import { DeviceService, DeviceStore } from './devices/index.js';
 import { OCPP_PATH, OcppGateway } from './gateway/index.js';
@@ -103,6 +117,12 @@ export interface Platform {
   gridStore: GridStore;
   telemetry: TelemetryService;
   deviceState: DeviceStateService;
+  notifications: NotificationStore;
+  eventSubscriptions: EventSubscriptionService;
+  /** Posts the webhook outbox; started by `witty serve` (buildPlatform starts nothing). */
+  deliveries: DeliveryWorker;
+  /** Ends what the platform opened besides the store (the webhook connections). */
+  closeNotifications(): Promise<void>;
 }
 
 declare module 'fastify' {
@@ -114,12 +134,23 @@ declare module 'fastify' {
   }
 }
 
+/** What the stores need besides their executor. */
+interface StoreContext {
+  dialect: Dialect;
+  clock: Clock;
+  /** Tells the webhook worker that events were committed. */
+  wakeDeliveries: () => void;
+}
+
 /** Every store, bound to one executor: the database, or the transaction of a unit of work. */
-function storesOn(db: Executor) {
+function storesOn(db: Executor, hooks: CommitHooks, context: StoreContext) {
   const grid = new GridStore(db);
   const telemetry = new TelemetryStore(db);
   const measures = measureRecorder(telemetry);
+  const notifications = new NotificationStore(db, context.dialect);
   return {
+    notifications,
+    events: new EventOutbox(notifications, hooks, context.clock, () => context.wakeDeliveries()),
     installations: new InstallationStore(db),
     devices: new DeviceStore(db),
     stations: new StationStore(db),
@@ -154,13 +185,43 @@ export async function buildPlatform(config: Config, deps: AppDependencies = {}):
       clock,
       signingKeys,
     });
-    const uow = new UnitOfWork(store.db, storesOn);
+    const storeContext: StoreContext = {
+      dialect: store.dialect,
+      clock,
+      wakeDeliveries: () => undefined,
+    };
+    const uow = new UnitOfWork(store.db, (db, hooks) => storesOn(db, hooks, storeContext));
     const {
       installations: installationStore,
       devices: deviceStore,
       stations: stationStore,
     } = uow.read;
     const access = new InstallationAccess(installationStore);
+    const { webhooks } = config;
+    const posters: WebhookPoster[] = [];
+    const poster = (timeoutMs: number) => {
+      const created = createWebhookPoster({
+        timeoutMs,
+        maxResponseBytes: 64 * 1024,
+        allowPrivate: webhooks.allowPrivate,
+        connectionsPerOrigin: webhooks.endpointConcurrency,
+      });
+      posters.push(created);
+      return created;
+    };
+    const deliveries = new DeliveryWorker({
+      store: uow.read.notifications,
+      poster: poster(webhooks.timeoutMs),
+      clock,
+      settings: {
+        retryDelaysSeconds: webhooks.retryDelaysSeconds,
+        timeoutMs: webhooks.timeoutMs,
+        concurrency: webhooks.concurrency,
+        endpointConcurrency: webhooks.endpointConcurrency,
+        pollMs: webhooks.pollMs,
+      },
+    });
+    storeContext.wakeDeliveries = () => deliveries.wake();
     return {
       store,
       clock,
@@ -177,6 +238,21 @@ export async function buildPlatform(config: Config, deps: AppDependencies = {}):
       gridStore: uow.read.grid,
       telemetry: new TelemetryService({ telemetry: uow.read.telemetry }),
       deviceState: new DeviceStateService(uow, clock),
+      notifications: uow.read.notifications,
+      eventSubscriptions: new EventSubscriptionService({
+        store: uow.read.notifications,
+        access,
+        clock,
+        handshake: poster(webhooks.validationTimeoutMs),
+        publicUrl: config.publicUrl,
+        allowPrivate: webhooks.allowPrivate,
+        wake: () => deliveries.wake(),
+      }),
+      deliveries,
+      async closeNotifications() {
+        await deliveries.stop();
+        await Promise.all(posters.map((p) => p.close()));
+      },
     };
   } catch (error) {
     if (!deps.store) await store.close();
@@ -234,6 +310,7 @@ export async function buildApp(
     schemaController,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.decorate('platform', platform);
+  platform.deliveries.useLog(app.log);
   const gateway = new OcppGateway({
     devices: platform.devices,
     state: platform.deviceState,
@@ -273,7 +350,11 @@ export async function buildApp(
   });
   // With the embedded store this process is the only gateway: no station is connected yet.
   // (On PostgreSQL other nodes may hold connections; their flags stay.)
-  if (platform.store.dialect === 'sqlite') await platform.deviceStore.disconnectAll();
+  // Likewise no delivery is being posted: the leases a stopped process left are freed.
+  if (platform.store.dialect === 'sqlite') {
+    await platform.deviceStore.disconnectAll();
+    await platform.notifications.releaseLeases();
+  }
   // Commands left pending by a process that stopped (a crash) time out by their deadline, on
   // any node: `witty serve` runs this at start and then once per command timeout.
   const jobs: Job[] = [
@@ -287,6 +368,18 @@ export async function buildApp(
           new Date(now.getTime() - config.commandTimeoutMs).toISOString(),
         );
         if (expired > 0) app.log.info({ expired }, 'overdue station commands timed out');
+      },
+    },
+    {
+      // Finished deliveries are kept WITTY_WEBHOOK_RETENTION_DAYS for their log, then dropped.
+      name: 'purge old webhook events',
+      intervalMs: 3600_000,
+      run: async () => {
+        const before = new Date(
+          platform.clock.now().getTime() - config.webhooks.retentionDays * 86_400_000,
+        ).toISOString();
+        const purged = await platform.notifications.purgeFinished(before);
+        if (purged > 0) app.log.info({ purged }, 'old webhook events purged');
       },
     },
     {
@@ -320,6 +413,7 @@ export async function buildApp(
     // Closing the connections ends the calls under way; then their commands are recorded.
     await gateway.close();
     await commands.drain();
+    await platform.closeNotifications();
     if (!deps.store) await platform.store.close();
   });
 
@@ -338,13 +432,18 @@ export async function buildApp(
     AggregationRowSchema,
     LogEntrySchema,
     LogCountSchema,
+    EventSubscriptionSchema,
+    DeliverySchema,
   ]) {
     app.addSchema(schema);
   }
-  registerOperations(app, platform.store, {
+  const registry = registerOperations(app, platform.store, {
     connectedStations: () => gateway.connectedCount,
     metricsToken: config.metricsToken,
   });
+  platform.deliveries.observe(
+    deliveryMetrics(registry, () => platform.notifications.pendingCount()),
+  );
   await registerClient(platform.identityStore, platform.clock, {
     clientId: API_REFERENCE_CLIENT_ID,
     name: 'Witty-Home API reference',
@@ -357,6 +456,7 @@ export async function buildApp(
   });
   await registerApiReference(app);
   app.get('/', async (_request, reply) => reply.type('text/html').send(landingPage(config)));
+  await app.register(webhookValidationRoutes, { subscriptions: platform.eventSubscriptions });
 
   await app.register(
     async (api) => {
@@ -394,6 +494,7 @@ export async function buildApp(
         }),
       });
       await api.register(gridRoutes, { grid, telemetry: platform.telemetry });
+      await api.register(eventSubscriptionRoutes, { subscriptions: platform.eventSubscriptions });
     },
     { prefix: '/v1' },
   );

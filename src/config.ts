@@ -2,6 +2,11 @@ import path from 'node:path';
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
 
+/** Event Grid's retry schedule: 10 s, 30 s, 1 min, 5 min, 10 min, 30 min, then hourly: 24 h 47 min in all. */
+const DEFAULT_RETRY_DELAYS = [10, 30, 60, 300, 600, 1800, ...Array<number>(24).fill(3600)].join(
+  ',',
+);
+
 /** Every setting of the platform: one schema, one comment and one default per setting. */
 const EnvironmentSchema = Type.Object({
   /** TCP port of the HTTP server (API, OCPP gateway, portal). */
@@ -61,6 +66,28 @@ const EnvironmentSchema = Type.Object({
   WITTY_ASSOCIATION_RATE_LIMIT_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 3600 }),
   /** Largest OCPP-J frame a station may send, in bytes; a larger one closes its connection (1009). */
   WITTY_OCPP_MAX_FRAME_BYTES: Type.Integer({ minimum: 1024, maximum: 16_777_216, default: 65_536 }),
+  /**
+   * Delays between the attempts of a webhook delivery, in seconds (a comma list); a delivery
+   * still failing after the last one fails for good. The default spans a little over 24 h.
+   */
+  WITTY_WEBHOOK_RETRY_DELAYS_SECONDS: Type.String({
+    pattern: '^\\s*\\d+(\\s*,\\s*\\d+)*\\s*$',
+    default: DEFAULT_RETRY_DELAYS,
+  }),
+  /** Lets webhooks reach http URLs and private, loopback and link-local addresses (development only). */
+  WITTY_WEBHOOK_ALLOW_PRIVATE: Type.Boolean({ default: false }),
+  /** How long one webhook POST may take, answer included, in seconds. */
+  WITTY_WEBHOOK_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, maximum: 120, default: 30 }),
+  /** How long the validation handshake may take while the subscription is created, in seconds. */
+  WITTY_WEBHOOK_VALIDATION_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, maximum: 25, default: 10 }),
+  /** Webhook POSTs in flight at once, all endpoints together. */
+  WITTY_WEBHOOK_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 4096, default: 256 }),
+  /** Webhook POSTs in flight at once to one subscription's endpoint. */
+  WITTY_WEBHOOK_ENDPOINT_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 256, default: 16 }),
+  /** How often the delivery worker looks for due deliveries (retries, other nodes' events), in ms. */
+  WITTY_WEBHOOK_POLL_MS: Type.Integer({ minimum: 10, maximum: 60_000, default: 1000 }),
+  /** Days that finished deliveries, their attempts and events are kept. */
+  WITTY_WEBHOOK_RETENTION_DAYS: Type.Integer({ minimum: 1, default: 30 }),
 });
 
 type Environment = Static<typeof EnvironmentSchema>;
@@ -97,6 +124,16 @@ export interface Config {
   readonly anonymousRateLimitMax: number;
   readonly associationRateLimit: { readonly max: number; readonly windowSeconds: number };
   readonly ocppMaxFrameBytes: number;
+  readonly webhooks: {
+    readonly retryDelaysSeconds: readonly number[];
+    readonly allowPrivate: boolean;
+    readonly timeoutMs: number;
+    readonly validationTimeoutMs: number;
+    readonly concurrency: number;
+    readonly endpointConcurrency: number;
+    readonly pollMs: number;
+    readonly retentionDays: number;
+  };
 }
 
 /** Raised when settings are invalid; lists every problem at once. */
@@ -218,6 +255,16 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       windowSeconds: env.WITTY_ASSOCIATION_RATE_LIMIT_WINDOW_SECONDS,
     },
     ocppMaxFrameBytes: env.WITTY_OCPP_MAX_FRAME_BYTES,
+    webhooks: {
+      retryDelaysSeconds: env.WITTY_WEBHOOK_RETRY_DELAYS_SECONDS.split(',').map((d) => Number(d)),
+      allowPrivate: env.WITTY_WEBHOOK_ALLOW_PRIVATE,
+      timeoutMs: env.WITTY_WEBHOOK_TIMEOUT_SECONDS * 1000,
+      validationTimeoutMs: env.WITTY_WEBHOOK_VALIDATION_TIMEOUT_SECONDS * 1000,
+      concurrency: env.WITTY_WEBHOOK_CONCURRENCY,
+      endpointConcurrency: env.WITTY_WEBHOOK_ENDPOINT_CONCURRENCY,
+      pollMs: env.WITTY_WEBHOOK_POLL_MS,
+      retentionDays: env.WITTY_WEBHOOK_RETENTION_DAYS,
+    },
   });
 }
 

@@ -40,6 +40,12 @@ export const ERRORS = {
   HEADERS_TOO_LARGE: { status: 431, title: 'Request header fields too large' },
   REQUEST_TIMEOUT: { status: 408, title: 'Request timeout' },
   ASSOCIATION_RATE_LIMITED: { status: 429, title: 'Too many association attempts' },
+  EVENT_SUBSCRIPTION_NOT_FOUND: { status: 404, title: 'Event subscription not found' },
+  DELIVERY_NOT_FOUND: { status: 404, title: 'Delivery not found' },
+  WEBHOOK_ENDPOINT_REFUSED: { status: 400, title: 'Webhook endpoint refused' },
+  EVENT_SUBSCRIPTION_LIMIT: { status: 409, title: 'Too many event subscriptions' },
+  EVENT_SUBSCRIPTION_NOT_ACTIVE: { status: 409, title: 'Event subscription not active' },
+  VALIDATION_LINK_EXPIRED: { status: 410, title: 'Validation link expired' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

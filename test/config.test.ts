@@ -55,7 +55,27 @@ describe('loadConfig', () => {
         anonymousRateLimitMax: 60,
         associationRateLimit: { max: 10, windowSeconds: 3600 },
         ocppMaxFrameBytes: 65_536,
+        webhooks: {
+          retryDelaysSeconds: [10, 30, 60, 300, 600, 1800, ...Array<number>(24).fill(3600)],
+          allowPrivate: false,
+          timeoutMs: 30_000,
+          validationTimeoutMs: 10_000,
+          concurrency: 256,
+          endpointConcurrency: 16,
+          pollMs: 1000,
+          retentionDays: 30,
+        },
       });
+    });
+
+    it('takes the webhook retry schedule as a comma list, and refuses anything else', () => {
+      expect(
+        loadConfig({ WITTY_WEBHOOK_RETRY_DELAYS_SECONDS: ' 1, 2,3 ' }).webhooks.retryDelaysSeconds,
+      ).toEqual([1, 2, 3]);
+      for (const bad of ['1,,2', 'ten', '1;2', '-1'])
+        expect(() => loadConfig({ WITTY_WEBHOOK_RETRY_DELAYS_SECONDS: bad })).toThrow(
+          /WITTY_WEBHOOK_RETRY_DELAYS_SECONDS/,
+        );
     });
 
     it('puts the SQLite database at <WITTY_DATA_DIR>/witty.db, as an absolute path', () => {

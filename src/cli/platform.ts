@@ -10,6 +10,7 @@ export async function withPlatform<T>(
   try {
     return await work(platform);
   } finally {
+    await platform.closeNotifications();
     await platform.store.close();
   }
 }

@@ -25,6 +25,7 @@ export async function serve(
     throw error;
   }
   const jobs = startJobs(app.jobs, app.log);
+  app.platform.deliveries.start();
   let cleanup: (() => Promise<void>) | undefined;
   try {
     cleanup = afterListen ? await afterListen(app) : undefined;

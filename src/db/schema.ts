@@ -132,6 +132,8 @@ export interface DevicesTable {
   last_cybersecurity_at: Timestamp | null;
   /** JSON {connectorId: {wh, at}}: each connector's latest register reading. */
   registers: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The error code the station's last error event announced (null before the first). */
+  error_event_code: ColumnType<number | null, number | null | undefined, number | null>;
   /** The station's clock minus the platform's, from its latest timestamped message. */
   clock_offset_ms: ColumnType<number | null, number | null | undefined, number | null>;
 }
@@ -253,6 +255,68 @@ export interface TariffPricesTable {
 }
 
 /** The whole schema, as Kysely sees it. */
+/** The guide's event subscription (Event Grid's model) on an installation. */
+export interface EventSubscriptionsTable {
+  id: string;
+  installation_id: number;
+  account_id: string;
+  protocol_code: string;
+  endpoint_url: string;
+  event_type: string | null;
+  subject_begins_with: string;
+  subject_ends_with: string;
+  state: 'AwaitingValidation' | 'Created' | 'Failed' | 'Disabled';
+  state_reason: string | null;
+  validation_code: string | null;
+  validation_expires_at: Timestamp | null;
+  /** The Standard Webhooks signing secret (`whsec_…`). */
+  secret: string;
+  /** The secret before the last rotation, still signing until previous_secret_expires_at. */
+  previous_secret: string | null;
+  previous_secret_expires_at: Timestamp | null;
+  created_at: Timestamp;
+  modified_at: Timestamp | null;
+  last_success_at: Timestamp | null;
+}
+
+/** An event raised by a state change, with the Event Grid envelope's fields. */
+export interface EventsTable {
+  id: string;
+  installation_id: number;
+  station_id: string;
+  type: string;
+  subject: string;
+  /** JSON of the event's data. */
+  data: string;
+  event_time: Timestamp;
+  created_at: Timestamp;
+}
+
+/** One event to deliver to one subscription: the outbox. */
+export interface WebhookDeliveriesTable {
+  id: string;
+  event_id: string;
+  subscription_id: string;
+  state: 'pending' | 'delivered' | 'failed';
+  attempt_count: ColumnType<number, number | undefined, number>;
+  next_attempt_at: Timestamp | null;
+  /** A worker holds the delivery until then; past it, any worker may take it again. */
+  lease_until: Timestamp | null;
+  /** When the current run of failures began (null after a success). */
+  first_failure_at: Timestamp | null;
+  created_at: Timestamp;
+  completed_at: Timestamp | null;
+}
+
+export interface WebhookAttemptsTable {
+  id: Generated<number>;
+  delivery_id: string;
+  attempted_at: Timestamp;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   products: ProductsTable;
@@ -275,4 +339,8 @@ export interface Database {
   measure_days: MeasureRollupTable & { local_day: string };
   log_records: LogRecordsTable;
   tariff_prices: TariffPricesTable;
+  event_subscriptions: EventSubscriptionsTable;
+  events: EventsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }

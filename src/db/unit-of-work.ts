@@ -12,6 +12,14 @@ export function atomically<T>(db: Executor, work: (trx: Executor) => Promise<T>)
   return db.isTransaction ? work(db) : db.transaction().execute(work);
 }
 
+/** What a store may ask of the unit of work it is bound to. */
+export interface CommitHooks {
+  /** Runs `task` once the work has committed (at once outside a transaction); never on rollback. */
+  afterCommit(task: () => void): void;
+}
+
+const immediately: CommitHooks = { afterCommit: (task) => task() };
+
 /**
  * One change, one transaction: `run` gives the work a set of stores bound to a new transaction
  * (built by `bind`), commits when the work resolves and rolls back when it throws. One OCPP
@@ -23,12 +31,16 @@ export class UnitOfWork<Stores> {
 
   constructor(
     private readonly db: Executor,
-    private readonly bind: (executor: Executor) => Stores,
+    private readonly bind: (executor: Executor, hooks: CommitHooks) => Stores,
   ) {
-    this.read = bind(db);
+    this.read = bind(db, immediately);
   }
 
-  run<T>(work: (stores: Stores) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => work(this.bind(trx)));
+  async run<T>(work: (stores: Stores) => Promise<T>): Promise<T> {
+    const committed: (() => void)[] = [];
+    const hooks: CommitHooks = { afterCommit: (task) => committed.push(task) };
+    const result = await this.db.transaction().execute((trx) => work(this.bind(trx, hooks)));
+    for (const task of committed) task();
+    return result;
   }
 }

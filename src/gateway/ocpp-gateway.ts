@@ -287,8 +287,9 @@ export class OcppGateway implements StationCommandBus {
       log.info({ uid, code, reason }, 'station disconnected');
       if (this.clients.get(uid) !== client) return;
       this.clients.delete(uid);
+      // Stations closed by the platform as it stops are not Offline: they come back to it.
       state
-        .disconnected(uid)
+        .disconnected(uid, { announce: this.closing === undefined })
         .catch((error: unknown) => log.warn({ err: error, uid }, 'disconnect not recorded'));
     });
 

@@ -3,12 +3,19 @@ import type { UnitOfWork } from '../db/unit-of-work.js';
 import type { DeviceRow, DeviceStateUpdate, DeviceStore } from '../devices/index.js';
 import { energyCost } from '../domain/prices.js';
 import { energyKwh } from '../domain/sessions.js';
+import {
+  CYBERSECURITY_EVENT_NAMES,
+  ERROR_CODE_NAMES,
+  SOCKET_STATES,
+  type EventType,
+} from '../domain/events.js';
 import { availabilityOf, type ConnectorStatus } from '../domain/station-state.js';
 import type { TariffId } from '../domain/tariffs.js';
 import { ianaZone } from '../domain/time-buckets.js';
 import {
   CONFIGURATION_KEY,
   CONNECTOR,
+  ERROR_CODES,
   REMOTE_ID_TAG,
   TARIFF_NUMBERS,
   guideErrorCode,
@@ -65,12 +72,26 @@ export interface GridIngestPort {
   ): Promise<'Accepted' | 'Rejected'>;
 }
 
+/**
+ * Where device state raises the guide's events (docs/events.md), in the same unit of work as
+ * the change: no event without its change, no change without its event.
+ */
+export interface StationEventSink {
+  raise(
+    station: StationRow,
+    type: EventType,
+    data: Record<string, unknown>,
+    at: string,
+  ): Promise<void>;
+}
+
 /** The stores device state writes to, bound to one unit of work. */
 export interface DeviceStateStores {
   devices: DeviceStore;
   stations: StationStore;
   measures: MeasureRecorder;
   gridIngest: GridIngestPort;
+  events: StationEventSink;
 }
 
 /**
@@ -167,22 +188,79 @@ export class DeviceStateService {
     value: Record<string, unknown>,
     at: string,
     always = false,
+  ): Promise<boolean> {
+    const { station, stores } = context;
+    if (!station) return false;
+    if (!always) {
+      const last = await stores.measures.lastLogValue(station.id, logName);
+      if (JSON.stringify(last) === JSON.stringify(value)) return false;
+    }
+    await stores.measures.log(station.id, logName, value, at);
+    return true;
+  }
+
+  /** Raises an event of the station's association, when it has one. */
+  private async raise(
+    context: StationContext,
+    type: EventType,
+    data: Record<string, unknown>,
+    at: string,
   ): Promise<void> {
     const { station, stores } = context;
     if (!station) return;
-    if (!always) {
-      const last = await stores.measures.lastLogValue(station.id, logName);
-      if (JSON.stringify(last) === JSON.stringify(value)) return;
-    }
-    await stores.measures.log(station.id, logName, value, at);
+    await stores.events.raise(
+      station,
+      type,
+      { installationId: station.installation_id, chargingStationId: station.id, ...data },
+      at,
+    );
   }
 
+  /**
+   * The station's error as the guide numbers it, announced once per change (Offline 400 while
+   * its connection is down, else its latest fault or NoError).
+   */
+  private async announceError(context: StationContext, code: number, at: string): Promise<void> {
+    const previous = context.device.error_event_code ?? ERROR_CODES.NoError;
+    if (previous === code) return;
+    context.setDevice({ error_event_code: code });
+    await this.raise(
+      context,
+      'XEVFR.state_EVCS_error',
+      {
+        code,
+        name: ERROR_CODE_NAMES[code] ?? String(code),
+        previousCode: previous,
+        previousName: ERROR_CODE_NAMES[previous] ?? String(previous),
+      },
+      at,
+    );
+  }
+
+  /** A connection opened: the station is connected, and no longer Offline. */
   async connected(uid: string): Promise<void> {
-    await this.uow.read.devices.update(uid, { connected: 1, last_seen_at: this.now() });
+    await this.withStation(uid, async (context) => {
+      const now = this.now();
+      context.setDevice({ connected: 1, last_seen_at: now });
+      if (context.device.error_event_code === ERROR_CODES.Offline) {
+        const connectors = await context.stores.devices.connectors(uid);
+        await this.announceError(context, currentFault(connectors), now);
+      }
+    });
   }
 
-  async disconnected(uid: string): Promise<void> {
-    await this.uow.read.devices.update(uid, { connected: 0 });
+  /**
+   * The station's connection closed: it is Offline (400), announced unless the platform itself
+   * is closing the connection as it stops (the station is not at fault and comes back).
+   */
+  async disconnected(
+    uid: string,
+    options: { announce: boolean } = { announce: true },
+  ): Promise<void> {
+    await this.withStation(uid, async (context) => {
+      context.setDevice({ connected: 0 });
+      if (options.announce) await this.announceError(context, ERROR_CODES.Offline, this.now());
+    });
   }
 
   /**
@@ -240,15 +318,30 @@ export class DeviceStateService {
     await this.logStatusChanges(context, at);
   }
 
-  /** SocketState when the availability changes; Errors when a fault appears or clears. */
+  /**
+   * SocketState when the availability changes; Errors when a fault appears or clears; each with
+   * its event.
+   */
   private async logStatusChanges(context: StationContext, at: string): Promise<void> {
     const { station, stores, uid } = context;
     if (!station) return;
     const connectors = await stores.devices.connectors(uid);
     const statuses = new Map(connectors.map((c) => [c.connector_id, c.status as ConnectorStatus]));
-    await this.logChange(context, 'SocketState', { socketState: availabilityOf(statuses) }, at);
+    const availability = availabilityOf(statuses);
+    if (await this.logChange(context, 'SocketState', { socketState: availability }, at)) {
+      const state = SOCKET_STATES[availability];
+      await this.raise(
+        context,
+        'XEVFR.state_EVCS_socketState',
+        { socketState: state.code, socketStateName: state.name },
+        at,
+      );
+    }
     // The same fault the API shows as error.code.
-    const name = ERROR_NAMES[currentFault(connectors)] ?? 'noError';
+    const fault = currentFault(connectors);
+    if (context.device.error_event_code !== ERROR_CODES.Offline || context.device.connected === 1)
+      await this.announceError(context, fault, at);
+    const name = ERROR_NAMES[fault] ?? 'noError';
     const last = (await stores.measures.lastLogValue(station.id, 'Errors')) as
       { code: string; state: boolean } | undefined;
     if (name !== 'noError' && (last?.code !== name || !last.state)) {
@@ -437,12 +530,26 @@ export class DeviceStateService {
       sessionId: blocked ? null : sessionId,
     });
     if (!blocked) {
+      const socket = start.connectorId === CONNECTOR.m2 ? 'm2' : 'm3';
       await this.logChange(
         context,
         'SessionStart',
-        { evcsSocket: start.connectorId === CONNECTOR.m2 ? 'm2' : 'm3', evcsCableValue: null },
+        { evcsSocket: socket, evcsCableValue: null },
         timestamp,
         true,
+      );
+      await this.raise(
+        context,
+        'XEVFR.state_EVCS_session',
+        {
+          state: 'started',
+          sessionId: sessionId,
+          socket,
+          connectorId: start.connectorId,
+          startDate: timestamp,
+          meterStartWh: start.meterStart,
+        },
+        timestamp,
       );
     }
     return sessionId;
@@ -473,20 +580,30 @@ export class DeviceStateService {
       stop_reason: stop.reason ?? 'Local',
     });
     const costs = await stores.measures.sessionTotals('ConsumptionCost', [session.id]);
-    await this.logChange(
-      context,
-      'SessionEnd',
-      {
-        chargingDuration: Math.round(session.charging_seconds),
-        sessionDuration: Math.round(
-          (Date.parse(timestamp) - Date.parse(session.started_at)) / 1000,
-        ),
-        cost: Math.round((costs.get(session.id) ?? 0) * 1e6) / 1e6,
-        energy: energyKwh(session.meter_start_wh, meterStop),
-      },
-      timestamp,
-      true,
-    );
+    const totals = {
+      chargingDuration: Math.round(session.charging_seconds),
+      sessionDuration: Math.round((Date.parse(timestamp) - Date.parse(session.started_at)) / 1000),
+      cost: Math.round((costs.get(session.id) ?? 0) * 1e6) / 1e6,
+      energy: energyKwh(session.meter_start_wh, meterStop),
+    };
+    await this.logChange(context, 'SessionEnd', totals, timestamp, true);
+    if (session.refused === 0) {
+      await this.raise(
+        context,
+        'XEVFR.state_EVCS_session',
+        {
+          state: 'ended',
+          sessionId: session.id,
+          socket: session.connector_id === CONNECTOR.m2 ? 'm2' : 'm3',
+          connectorId: session.connector_id,
+          startDate: session.started_at,
+          endDate: timestamp,
+          stopReason: stop.reason ?? 'Local',
+          ...totals,
+        },
+        timestamp,
+      );
+    }
     return true;
   }
 
@@ -524,6 +641,16 @@ export class DeviceStateService {
       now,
       true,
     );
+    await this.raise(
+      context,
+      'XEVFR.state_EVCS_cybersecurity',
+      {
+        event,
+        name: CYBERSECURITY_EVENT_NAMES[event] ?? String(event),
+        ...(message ? { message } : {}),
+      },
+      now,
+    );
   }
 
   /** Settings the platform holds for the station: the owner's TIC consent. */
@@ -550,7 +677,7 @@ export class DeviceStateService {
       chargeMode === 'deferred' ||
       chargeMode === 'deferredExclusive'
     ) {
-      await this.logChange(context, 'ChargeMode', { chargeMode }, this.now());
+      await this.chargeModeChanged(context, chargeMode);
       // The station knows the key: it applies its mode itself again.
       context.setDevice({ charge_mode: chargeMode, charge_mode_by_platform: 0 });
     }
@@ -570,12 +697,19 @@ export class DeviceStateService {
     }
   }
 
+  /** A charge mode logged and announced when it differs from the last one. */
+  private async chargeModeChanged(context: StationContext, chargeMode: string): Promise<void> {
+    const now = this.now();
+    if (await this.logChange(context, 'ChargeMode', { chargeMode }, now))
+      await this.raise(context, 'XEVFR.state_EVCS_chargeMode', { chargeMode }, now);
+  }
+
   /**
    * A charger that does not know WittyChargeMode (a generic OCPP charger): the platform keeps
    * the mode and applies it at authorization (see idTagStatus).
    */
   async platformChargeMode(context: StationContext, chargeMode: string): Promise<void> {
-    await this.logChange(context, 'ChargeMode', { chargeMode }, this.now());
+    await this.chargeModeChanged(context, chargeMode);
     context.setDevice({ charge_mode: chargeMode, charge_mode_by_platform: 1 });
   }
 
