@@ -14,6 +14,8 @@ import { sim } from './sim.js';
 import { simBackfill } from './sim-backfill.js';
 import { issueToken } from './token.js';
 import { createUser } from './users.js';
+import { listWebhooks, redeliverWebhook, webhookDeliveries } from './webhooks.js';
+import { ApiError } from '../errors.js';
 
 const USAGE = `Usage: witty <command> [options]
 
@@ -45,6 +47,11 @@ Commands:
   demo [--speed 120] [--days 90] [--control-port PORT+1]
                                           Run the platform with three demo homes live, with
                                           their history on the first run
+  webhooks list [--installation N]        Event subscriptions, with their state
+  webhooks deliveries --subscription ID [--limit 20]
+                                          A subscription's delivery log, newest first
+  webhooks redeliver --subscription ID --delivery ID
+                                          Send a delivered or failed event again (same ids)
   openapi [--out FILE | --check FILE]     Print, write or check the OpenAPI document
 
 Settings come from the environment (WITTY_DATA_DIR, DATABASE_URL, PUBLIC_URL, …; see README).`;
@@ -75,6 +82,9 @@ const OPTION_SPEC = {
   mac: { type: 'string' },
   out: { type: 'string' },
   check: { type: 'string' },
+  installation: { type: 'string' },
+  delivery: { type: 'string' },
+  limit: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -94,6 +104,9 @@ const COMMANDS: Record<string, Command> = {
   'devices list': (_options, config) => listDevices(config()),
   sim: (options) => sim(options),
   'sim backfill': (options, config) => simBackfill(config(), options),
+  'webhooks list': (options, config) => listWebhooks(config(), options),
+  'webhooks deliveries': (options, config) => webhookDeliveries(config(), options),
+  'webhooks redeliver': (options, config) => redeliverWebhook(config(), options),
   openapi: (options) => openapi(options),
 };
 
@@ -129,6 +142,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       error instanceof ConfigError ||
       error instanceof IdentityError ||
       error instanceof DeviceError ||
+      error instanceof ApiError ||
       error instanceof StartError
     ) {
       process.stderr.write(`witty: ${error.message}\n`);

@@ -300,6 +300,24 @@ export class EventSubscriptionService {
     return { ...toEventSubscription(stored, now), secret, previousSecretExpiresAt };
   }
 
+  /** Every subscription, or an installation's, for operators (the CLI). */
+  async listAsOperator(installationId?: number): Promise<EventSubscription[]> {
+    const rows = await this.deps.store.listSubscriptions(installationId);
+    const now = this.now();
+    return rows.map((row) => toEventSubscription(row, now));
+  }
+
+  /** The delivery log of any subscription, for operators (the CLI). */
+  async deliveriesAsOperator(
+    subscriptionId: string,
+    page: { limit?: number; before?: string },
+  ): Promise<Delivery[]> {
+    const row = await this.deps.store.findSubscriptionById(subscriptionId);
+    if (!row)
+      throw new ApiError('EVENT_SUBSCRIPTION_NOT_FOUND', `No subscription ${subscriptionId}.`);
+    return this.deliveryLog(row, page);
+  }
+
   /** The subscription's delivery log, newest first. */
   async deliveries(
     caller: Caller,
@@ -307,7 +325,13 @@ export class EventSubscriptionService {
     subscriptionId: string,
     page: { limit?: number; before?: string },
   ): Promise<Delivery[]> {
-    const row = await this.find(caller, installationId, subscriptionId);
+    return this.deliveryLog(await this.find(caller, installationId, subscriptionId), page);
+  }
+
+  private async deliveryLog(
+    row: SubscriptionRow,
+    page: { limit?: number; before?: string },
+  ): Promise<Delivery[]> {
     const before = page.before ? new Date(page.before).toISOString() : undefined;
     const deliveries = await this.deps.store.listDeliveries(row.id, page.limit ?? 20, before);
     const attempts = await this.deps.store.attemptsOf(deliveries.map((d) => d.id));
