@@ -34,6 +34,16 @@ describe('which room may import which', () => {
     ['domain rules are pure', 'src/domain/planted.ts', '../db/schema.js'],
     ['the protocol is pure', 'src/protocol/planted.ts', '../stations/index.js'],
     ['no feature imports the composition root', 'src/grid/planted.ts', '../app.js'],
+    [
+      'stations raise events through a port, not notifications',
+      'src/stations/planted.ts',
+      '../notifications/index.js',
+    ],
+    [
+      'notifications know nothing of stations',
+      'src/notifications/planted.ts',
+      '../stations/index.js',
+    ],
   ])('%s: a planted import fails', async (_name, filePath, source) => {
     const found = await violations(filePath, `import { x } from '${source}';\nexport { x };\n`);
     expect(found).toHaveLength(1);
@@ -48,6 +58,7 @@ describe('which room may import which', () => {
     ['src/stations/planted.ts', './store.js'],
     ['src/app.ts', './stations/index.js'],
     ['src/demo/planted.ts', '../app.js'],
+    ['src/notifications/planted.ts', '../installations/index.js'],
   ])('%s may import %s', async (filePath, source) => {
     expect(await violations(filePath, `import { x } from '${source}';\nexport { x };\n`)).toEqual(
       [],
