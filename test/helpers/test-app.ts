@@ -102,13 +102,18 @@ export interface TestApp {
 
 let counter = 0;
 
-/** Builds the platform on a fresh database, with a developer key ready for API calls. */
+/**
+ * Builds the platform with a developer key ready for API calls: on a fresh database, or on
+ * `options.database` (which close() then leaves in place, for a process started after it).
+ */
 export async function createTestApp(
   dialect: TestDialect,
   env: Record<string, string> = {},
-  options: { listen?: boolean } = {},
+  options: { listen?: boolean; database?: { env: Record<string, string> } } = {},
 ): Promise<TestApp> {
-  const database = await freshDatabase(dialect);
+  const database = options.database
+    ? { env: options.database.env, drop: async () => undefined }
+    : await freshDatabase(dialect);
   const port = options.listen ? await freePort() : 8080;
   const config = loadConfig({
     WITTY_LOG_LEVEL: 'silent',
