@@ -19,6 +19,7 @@ export const FEATURES = [
   'protocol',
   'bus',
   'notifications',
+  'mail',
 ];
 
 /** The features each room may import (through their index.ts). */
@@ -41,6 +42,8 @@ export const MAY_IMPORT = {
   portal: ['identity'],
   // Event subscriptions (owner only, through installations) and the webhook outbox.
   notifications: ['identity', 'installations'],
+  // The mail outbox, its templates and owner alerts (settings routes authenticate through identity).
+  mail: ['identity'],
 };
 
 /** Pure rooms: no import outside themselves but these (patterns of paths relative to src/). */

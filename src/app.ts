@@ -11,6 +11,7 @@ import { openStore, type Store } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { UnitOfWork, type CommitHooks, type Executor } from './db/unit-of-work.js';
 import type { Dialect } from './db/database.js';
+import type { EventType } from './domain/events.js';
 import { ApiError } from './errors.js';
 import type { Job } from './jobs.js';
 import { AttemptLimiter, SignInThrottle } from './http/attempt-limiter.js';
@@ -53,6 +54,18 @@ import {
   webhookValidationRoutes,
   type WebhookPoster,
 } from './notifications/index.js';
+import {
+  localOutbox,
+  mailMetrics,
+  MailQueue,
+  MailStore,
+  MailWorker,
+  NotificationSettingsSchema,
+  NotificationSettingsService,
+  notificationSettingsRoutes,
+  smtpTransport,
+  StationAlerts,
+} from './mail/index.js';
 import { landingPage } from './portal/index.js';
 import { DeviceService, DeviceStore } from './devices/index.js';
 import { OCPP_PATH, OcppGateway } from './gateway/index.js';
@@ -121,7 +134,12 @@ export interface Platform {
   eventSubscriptions: EventSubscriptionService;
   /** Posts the webhook outbox; started by `witty serve` (buildPlatform starts nothing). */
   deliveries: DeliveryWorker;
-  /** Ends what the platform opened besides the store (the webhook connections). */
+  /** The mail outbox (local outbox included), for the CLI. */
+  mailStore: MailStore;
+  /** Sends the mail outbox; started by `witty serve`. */
+  mails: MailWorker;
+  notificationSettings: NotificationSettingsService;
+  /** Ends what the platform opened besides the store (webhook and SMTP connections). */
   closeNotifications(): Promise<void>;
 }
 
@@ -140,6 +158,8 @@ interface StoreContext {
   clock: Clock;
   /** Tells the webhook worker that events were committed. */
   wakeDeliveries: () => void;
+  /** Tells the mail worker that mails were committed. */
+  wakeMail: () => void;
 }
 
 /** Every store, bound to one executor: the database, or the transaction of a unit of work. */
@@ -148,9 +168,23 @@ function storesOn(db: Executor, hooks: CommitHooks, context: StoreContext) {
   const telemetry = new TelemetryStore(db);
   const measures = measureRecorder(telemetry);
   const notifications = new NotificationStore(db, context.dialect);
+  const outbox = new EventOutbox(notifications, hooks, context.clock, () =>
+    context.wakeDeliveries(),
+  );
+  const mailStore = new MailStore(db, context.dialect);
+  const mail = new MailQueue(db, hooks, context.clock, () => context.wakeMail());
+  const alerts = new StationAlerts(mailStore, mail, context.clock);
   return {
     notifications,
-    events: new EventOutbox(notifications, hooks, context.clock, () => context.wakeDeliveries()),
+    mail,
+    mailStore,
+    // A station's events go to the webhook outbox and to the owner's e-mail alerts, together.
+    events: {
+      async raise(station: StationRow, type: EventType, data: Record<string, unknown>, at: string) {
+        await outbox.raise(station, type, data, at);
+        await alerts.raise(station, type, data, at);
+      },
+    },
     installations: new InstallationStore(db),
     devices: new DeviceStore(db),
     stations: new StationStore(db),
@@ -189,6 +223,7 @@ export async function buildPlatform(config: Config, deps: AppDependencies = {}):
       dialect: store.dialect,
       clock,
       wakeDeliveries: () => undefined,
+      wakeMail: () => undefined,
     };
     const uow = new UnitOfWork(store.db, (db, hooks) => storesOn(db, hooks, storeContext));
     const {
@@ -222,6 +257,20 @@ export async function buildPlatform(config: Config, deps: AppDependencies = {}):
       },
     });
     storeContext.wakeDeliveries = () => deliveries.wake();
+    const mailTransport = config.mail.smtpUrl
+      ? smtpTransport(config.mail.smtpUrl, config.mail.from)
+      : localOutbox;
+    const mails = new MailWorker({
+      store: uow.read.mailStore,
+      transport: mailTransport,
+      clock,
+      settings: {
+        retryDelaysSeconds: config.mail.retryDelaysSeconds,
+        pollMs: 1000,
+        concurrency: 4,
+      },
+    });
+    storeContext.wakeMail = () => mails.wake();
     return {
       store,
       clock,
@@ -249,9 +298,12 @@ export async function buildPlatform(config: Config, deps: AppDependencies = {}):
         wake: () => deliveries.wake(),
       }),
       deliveries,
+      mailStore: uow.read.mailStore,
+      mails,
+      notificationSettings: new NotificationSettingsService(uow.read.mailStore, clock),
       async closeNotifications() {
-        await deliveries.stop();
-        await Promise.all(posters.map((p) => p.close()));
+        await Promise.all([deliveries.stop(), mails.stop()]);
+        await Promise.all([...posters.map((p) => p.close()), mailTransport.close()]);
       },
     };
   } catch (error) {
@@ -311,6 +363,7 @@ export async function buildApp(
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.decorate('platform', platform);
   platform.deliveries.useLog(app.log);
+  platform.mails.useLog(app.log);
   const gateway = new OcppGateway({
     devices: platform.devices,
     state: platform.deviceState,
@@ -354,6 +407,7 @@ export async function buildApp(
   if (platform.store.dialect === 'sqlite') {
     await platform.deviceStore.disconnectAll();
     await platform.notifications.releaseLeases();
+    await platform.mailStore.releaseLeases();
   }
   // Commands left pending by a process that stopped (a crash) time out by their deadline, on
   // any node: `witty serve` runs this at start and then once per command timeout.
@@ -434,6 +488,7 @@ export async function buildApp(
     LogCountSchema,
     EventSubscriptionSchema,
     DeliverySchema,
+    NotificationSettingsSchema,
   ]) {
     app.addSchema(schema);
   }
@@ -444,6 +499,7 @@ export async function buildApp(
   platform.deliveries.observe(
     deliveryMetrics(registry, () => platform.notifications.pendingCount()),
   );
+  platform.mails.observe(mailMetrics(registry, () => platform.mailStore.pendingCount()));
   await registerClient(platform.identityStore, platform.clock, {
     clientId: API_REFERENCE_CLIENT_ID,
     name: 'Witty-Home API reference',
@@ -495,6 +551,7 @@ export async function buildApp(
       });
       await api.register(gridRoutes, { grid, telemetry: platform.telemetry });
       await api.register(eventSubscriptionRoutes, { subscriptions: platform.eventSubscriptions });
+      await api.register(notificationSettingsRoutes, { settings: platform.notificationSettings });
     },
     { prefix: '/v1' },
   );

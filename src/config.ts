@@ -7,6 +7,9 @@ const DEFAULT_RETRY_DELAYS = [10, 30, 60, 300, 600, 1800, ...Array<number>(24).f
   ',',
 );
 
+/** Mail retries: 1 min, 5 min, 15 min, 30 min, then hourly: 24 h 51 min in all. */
+const DEFAULT_MAIL_RETRY_DELAYS = [60, 300, 900, 1800, ...Array<number>(24).fill(3600)].join(',');
+
 /** Every setting of the platform: one schema, one comment and one default per setting. */
 const EnvironmentSchema = Type.Object({
   /** TCP port of the HTTP server (API, OCPP gateway, portal). */
@@ -88,6 +91,15 @@ const EnvironmentSchema = Type.Object({
   WITTY_WEBHOOK_POLL_MS: Type.Integer({ minimum: 10, maximum: 60_000, default: 1000 }),
   /** Days that finished deliveries, their attempts and events are kept. */
   WITTY_WEBHOOK_RETENTION_DAYS: Type.Integer({ minimum: 1, default: 30 }),
+  /** smtp://[user:password@]host[:port] or smtps://…; unset, mails stay in the local outbox. */
+  WITTY_SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://[^\\s/]+/?$' })),
+  /** The sender of mails. Defaults to Witty-Home <no-reply@{PUBLIC_URL's host}>. */
+  WITTY_MAIL_FROM: Type.Optional(Type.String({ pattern: '^[^\\r\\n]*@[^\\r\\n]+$' })),
+  /** Delays between the attempts to send a mail, in seconds (a comma list); a little over 24 h. */
+  WITTY_MAIL_RETRY_DELAYS_SECONDS: Type.String({
+    pattern: '^\\s*\\d+(\\s*,\\s*\\d+)*\\s*$',
+    default: DEFAULT_MAIL_RETRY_DELAYS,
+  }),
 });
 
 type Environment = Static<typeof EnvironmentSchema>;
@@ -133,6 +145,12 @@ export interface Config {
     readonly endpointConcurrency: number;
     readonly pollMs: number;
     readonly retentionDays: number;
+  };
+  readonly mail: {
+    /** null: no SMTP server, mails stay in the local outbox. */
+    readonly smtpUrl: string | null;
+    readonly from: string;
+    readonly retryDelaysSeconds: readonly number[];
   };
 }
 
@@ -265,7 +283,18 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       pollMs: env.WITTY_WEBHOOK_POLL_MS,
       retentionDays: env.WITTY_WEBHOOK_RETENTION_DAYS,
     },
+    mail: {
+      smtpUrl: env.WITTY_SMTP_URL ?? null,
+      from: env.WITTY_MAIL_FROM ?? `Witty-Home <no-reply@${mailDomainOf(publicUrl)}>`,
+      retryDelaysSeconds: env.WITTY_MAIL_RETRY_DELAYS_SECONDS.split(',').map((d) => Number(d)),
+    },
   });
+}
+
+/** The public URL's host when it is a domain name; else localhost (no address literal in From). */
+function mailDomainOf(publicUrl: string): string {
+  const host = new URL(publicUrl).hostname;
+  return /^([a-z0-9-]+\.)+[a-z]{2,}$/i.test(host) ? host : 'localhost';
 }
 
 function deepFreeze<T>(value: T): T {

@@ -65,7 +65,34 @@ describe('loadConfig', () => {
           pollMs: 1000,
           retentionDays: 30,
         },
+        mail: {
+          smtpUrl: null,
+          from: 'Witty-Home <no-reply@localhost>',
+          retryDelaysSeconds: [60, 300, 900, 1800, ...Array<number>(24).fill(3600)],
+        },
       });
+    });
+
+    it('sends mail through WITTY_SMTP_URL (smtp:// or smtps://) from WITTY_MAIL_FROM or the public host', () => {
+      const config = loadConfig({
+        WITTY_SMTP_URL: 'smtps://user:p%40ss@mail.example.org:465',
+        PUBLIC_URL: 'https://witty.example.org',
+      });
+      expect(config.mail.smtpUrl).toBe('smtps://user:p%40ss@mail.example.org:465');
+      expect(config.mail.from).toBe('Witty-Home <no-reply@witty.example.org>');
+      expect(loadConfig({ WITTY_MAIL_FROM: 'Maison <m@example.com>' }).mail.from).toBe(
+        'Maison <m@example.com>',
+      );
+      expect(
+        loadConfig({ WITTY_MAIL_RETRY_DELAYS_SECONDS: '5, 10' }).mail.retryDelaysSeconds,
+      ).toEqual([5, 10]);
+      for (const [key, bad] of [
+        ['WITTY_SMTP_URL', 'http://mail.example.org'],
+        ['WITTY_SMTP_URL', 'smtp://mail.example.org/path'],
+        ['WITTY_MAIL_FROM', 'no address'],
+        ['WITTY_MAIL_RETRY_DELAYS_SECONDS', '1;2'],
+      ] as const)
+        expect(() => loadConfig({ [key]: bad })).toThrow(new RegExp(key));
     });
 
     it('takes the webhook retry schedule as a comma list, and refuses anything else', () => {

@@ -26,6 +26,7 @@ export async function serve(
   }
   const jobs = startJobs(app.jobs, app.log);
   app.platform.deliveries.start();
+  app.platform.mails.start();
   let cleanup: (() => Promise<void>) | undefined;
   try {
     cleanup = afterListen ? await afterListen(app) : undefined;

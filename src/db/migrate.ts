@@ -8,6 +8,7 @@ import { commandDeadlines } from './migrations/0008-command-deadlines.js';
 import { oauthSecretsHashed } from './migrations/0006-oauth-secrets-hashed.js';
 import { platformCommands } from './migrations/0005-platform-commands.js';
 import { webhooks } from './migrations/0009-webhooks.js';
+import { mail } from './migrations/0010-mail.js';
 
 /** The migrations, in order; each is a function of the dialect so both schemas stay one. */
 function migrationsFor(store: Store): Record<string, Migration> {
@@ -20,6 +21,7 @@ function migrationsFor(store: Store): Record<string, Migration> {
     '0006-oauth-secrets-hashed': oauthSecretsHashed(),
     '0008-command-deadlines': commandDeadlines(),
     '0009-webhooks': webhooks(store.dialect),
+    '0010-mail': mail(),
   };
 }
 

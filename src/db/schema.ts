@@ -317,6 +317,46 @@ export interface WebhookAttemptsTable {
   duration_ms: number;
 }
 
+/** One e-mail, rendered when it was queued: the mail outbox and the local outbox. */
+export interface MailsTable {
+  id: string;
+  to_address: string;
+  /** The message kind (invitation, stationError, …). */
+  kind: string;
+  culture: string;
+  subject: string;
+  text: string;
+  html: string;
+  /** JSON of the message the mail was rendered from. */
+  message: string;
+  /** pending → sent (SMTP) or local (no SMTP server: kept in the local outbox), or failed. */
+  state: 'pending' | 'sent' | 'local' | 'failed';
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: Timestamp | null;
+  /** A worker holds the mail until then; past it, any worker may take it again. */
+  lease_until: Timestamp | null;
+  last_error: string | null;
+  created_at: Timestamp;
+  sent_at: Timestamp | null;
+}
+
+/** What the owner was last told of one error code of one station. */
+export interface StationAlertsTable {
+  station_id: string;
+  code: number;
+  /** When a raise of this code was last mailed (the hourly limit). */
+  raised_mailed_at: Timestamp | null;
+  /** 1 while the latest raise of this code was mailed and its clearing not yet. */
+  clear_due: ColumnType<Flag, Flag | undefined, Flag>;
+}
+
+/** An account's notification settings (no row: the defaults). */
+export interface NotificationSettingsTable {
+  account_id: string;
+  station_error_emails: Flag;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   accounts: AccountsTable;
   products: ProductsTable;
@@ -343,4 +383,7 @@ export interface Database {
   events: EventsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  mails: MailsTable;
+  station_alerts: StationAlertsTable;
+  notification_settings: NotificationSettingsTable;
 }

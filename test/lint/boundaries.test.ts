@@ -44,6 +44,12 @@ describe('which room may import which', () => {
       'src/notifications/planted.ts',
       '../stations/index.js',
     ],
+    ['mail knows nothing of stations', 'src/mail/planted.ts', '../stations/index.js'],
+    [
+      'stations alert owners through the event port, not mail',
+      'src/stations/planted.ts',
+      '../mail/index.js',
+    ],
   ])('%s: a planted import fails', async (_name, filePath, source) => {
     const found = await violations(filePath, `import { x } from '${source}';\nexport { x };\n`);
     expect(found).toHaveLength(1);
@@ -59,6 +65,7 @@ describe('which room may import which', () => {
     ['src/app.ts', './stations/index.js'],
     ['src/demo/planted.ts', '../app.js'],
     ['src/notifications/planted.ts', '../installations/index.js'],
+    ['src/app.ts', './mail/index.js'],
   ])('%s may import %s', async (filePath, source) => {
     expect(await violations(filePath, `import { x } from '${source}';\nexport { x };\n`)).toEqual(
       [],
