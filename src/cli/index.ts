@@ -6,6 +6,7 @@ import { createApiKeys } from './apikeys.js';
 import { createClient } from './clients.js';
 import { demo } from './demo.js';
 import { listDevices, provisionDevices } from './devices.js';
+import { listMails, showMail } from './mail.js';
 import { migrate } from './migrate.js';
 import { openapi } from './openapi.js';
 import { StartError, UsageError, type Options } from './options.js';
@@ -52,6 +53,9 @@ Commands:
                                           A subscription's delivery log, newest first
   webhooks redeliver --subscription ID --delivery ID
                                           Send a delivered or failed event again (same ids)
+  mail list [--to ADDRESS] [--limit 20]  Mails queued, sent or kept in the local outbox (no
+                                          WITTY_SMTP_URL), newest first
+  mail show ID                            One mail: its text and HTML parts
   openapi [--out FILE | --check FILE]     Print, write or check the OpenAPI document
 
 Settings come from the environment (WITTY_DATA_DIR, DATABASE_URL, PUBLIC_URL, …; see README).`;
@@ -85,6 +89,7 @@ const OPTION_SPEC = {
   installation: { type: 'string' },
   delivery: { type: 'string' },
   limit: { type: 'string' },
+  to: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -107,8 +112,13 @@ const COMMANDS: Record<string, Command> = {
   'webhooks list': (options, config) => listWebhooks(config(), options),
   'webhooks deliveries': (options, config) => webhookDeliveries(config(), options),
   'webhooks redeliver': (options, config) => redeliverWebhook(config(), options),
+  'mail list': (options, config) => listMails(config(), options),
+  'mail show': (options, config) => showMail(config(), options),
   openapi: (options) => openapi(options),
 };
+
+/** Commands that take one argument after their name (given to them as `argument`). */
+const WITH_ARGUMENT = new Set(['mail show']);
 
 /** Runs the `witty` command line with the given environment; returns the process exit code. */
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -120,7 +130,13 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     return 2;
   }
   const { positionals, values } = parsed;
-  const name = positionals.join(' ');
+  let name = positionals.join(' ');
+  let options: Options = values;
+  const head = positionals.slice(0, -1).join(' ');
+  if (WITH_ARGUMENT.has(head)) {
+    name = head;
+    options = { ...values, argument: positionals.at(-1) };
+  }
   if (values.help || name === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return 0;
@@ -132,7 +148,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   try {
     const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
     if (!command) throw new UsageError(`unknown command "${name}"`);
-    return await command(values, () => loadConfig(env));
+    return await command(options, () => loadConfig(env));
   } catch (error) {
     if (error instanceof UsageError) {
       process.stderr.write(`witty: ${error.message}\n\n${USAGE}\n`);
