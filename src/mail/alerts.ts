@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import { ianaZone } from '../domain/time-buckets.js';
 import { mailCultureOf } from './messages.js';
-import type { MailQueue } from './queue.js';
+import { isMailAddress, type MailQueue } from './queue.js';
 import type { MailStore } from './store.js';
 import { DEFAULT_MAIL_TIME_ZONE } from './templates/layout.js';
 
@@ -59,7 +59,8 @@ export class StationAlerts {
     const recent =
       memory?.raisedMailedAt != null &&
       now.getTime() - Date.parse(memory.raisedMailedAt) < ALERT_INTERVAL_MS;
-    if (!recipient?.stationErrorEmails || recent) {
+    // An address that cannot be mailed must not fail the station's message: no mail then.
+    if (!recipient?.stationErrorEmails || !isMailAddress(recipient.email) || recent) {
       await this.store.rememberRaise(station.id, code, null);
       return;
     }
@@ -72,7 +73,7 @@ export class StationAlerts {
     if (!memory?.clearDue) return;
     await this.store.settleClears(station.id);
     const recipient = await this.store.alertRecipient(station.installation_id);
-    if (!recipient?.stationErrorEmails) return;
+    if (!recipient?.stationErrorEmails || !isMailAddress(recipient.email)) return;
     await this.queue.enqueue(this.message(station, recipient, 'cleared', code, at));
   }
 

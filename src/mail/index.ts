@@ -9,7 +9,7 @@ export {
   type StationErrorMessage,
 } from './messages.js';
 export { mailMetrics } from './metrics.js';
-export { MailQueue } from './queue.js';
+export { isMailAddress, MailQueue } from './queue.js';
 export { renderMail } from './render.js';
 export { notificationSettingsRoutes } from './routes.js';
 export { NotificationSettingsSchema, type NotificationSettings } from './schemas.js';

@@ -8,6 +8,11 @@ import { insertMail } from './store.js';
 /** What an address must look like to be queued: one mailbox, no header tricks. */
 const ADDRESS = /^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+$/;
 
+/** Whether `address` can be queued (enqueue throws otherwise). */
+export function isMailAddress(address: string): boolean {
+  return ADDRESS.test(address);
+}
+
 /**
  * The mail outbox, bound to a unit of work: a mail is rendered and stored with the change that
  * caused it, and the mail worker is woken once that commits. Nothing is sent here, so an API
@@ -23,7 +28,7 @@ export class MailQueue {
 
   /** Stores the mail in the caller's unit of work; the worker sends it after commit. */
   async enqueue(message: MailMessage): Promise<void> {
-    if (!ADDRESS.test(message.to)) throw new Error(`not a mail address: ${message.to}`);
+    if (!isMailAddress(message.to)) throw new Error(`not a mail address: ${message.to}`);
     // Rendered now, so that the stored mail is exactly what was sent.
     const rendered = renderMail(message);
     const now = this.clock.now().toISOString();

@@ -4,6 +4,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildPlatform } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { MailMessage } from '../../src/mail/index.js';
+import { freePort } from '../helpers/http.js';
+import { startServe } from '../helpers/serve.js';
+import { TestSmtpServer } from '../helpers/smtp-server.js';
 import { describeEachDialect, freshDatabase } from '../helpers/test-app.js';
 
 // `witty mail list` and `witty mail show`, spawned as an operator runs them, reading the local
@@ -17,15 +20,20 @@ interface Run {
   stderr: string;
 }
 
-function witty(args: string[], settings: Record<string, string>): Promise<Run> {
+/** The child's environment: ours, minus any platform setting, plus the given ones. */
+function cliEnvironment(settings: Record<string, string>): NodeJS.ProcessEnv {
   const environment: NodeJS.ProcessEnv = { ...process.env, WITTY_LOG_LEVEL: 'silent' };
   for (const name of ['DATABASE_URL', 'PUBLIC_URL', 'PORT', 'HOST', 'WITTY_SMTP_URL'])
     delete environment[name];
+  return { ...environment, ...settings };
+}
+
+function witty(args: string[], settings: Record<string, string>): Promise<Run> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       ['bin/witty.js', ...args],
-      { cwd: REPO_ROOT, env: { ...environment, ...settings }, timeout: 30_000 },
+      { cwd: REPO_ROOT, env: cliEnvironment(settings), timeout: 30_000 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
         resolve({ code, stdout, stderr });
@@ -132,4 +140,55 @@ describeEachDialect('the local outbox through the command line', (dialect) => {
     expect(run.stdout).toBe('');
     expect(run.stderr).toContain(`witty: ${message}`);
   });
+});
+
+describeEachDialect('witty serve and the mail worker', (dialect) => {
+  it(
+    'sends the mails queued before it started, then stops cleanly on SIGTERM',
+    { timeout: 120_000 },
+    async () => {
+      const smtp = new TestSmtpServer();
+      await smtp.start();
+      const database = await freshDatabase(dialect);
+      try {
+        const settings = {
+          ...database.env,
+          PORT: String(await freePort()),
+          WITTY_SMTP_URL: smtp.url,
+        };
+        const platform = await buildPlatform(
+          loadConfig({ ...settings, WITTY_LOG_LEVEL: 'silent' }),
+        );
+        try {
+          await platform.uow.run((stores) =>
+            stores.mail.enqueue({
+              kind: 'installerRemoved',
+              to: 'queued-before@example.com',
+              culture: 'de-DE',
+              installationName: 'Haus',
+              installerName: 'Bruno',
+              installerEmail: 'bruno@example.com',
+            }),
+          );
+        } finally {
+          await platform.closeNotifications();
+          await platform.store.close();
+        }
+        const serve = await startServe(cliEnvironment(settings));
+        try {
+          for (let i = 0; i < 100 && smtp.received.length === 0; i++)
+            await new Promise((resolve) => setTimeout(resolve, 100));
+          expect(smtp.received.map((mail) => mail.parsed.subject)).toEqual([
+            'Der Zugang von Bruno (bruno@example.com) zu „Haus“ wurde entfernt',
+          ]);
+        } finally {
+          serve.child.kill('SIGTERM');
+        }
+        expect(await serve.exited).toBe(0);
+      } finally {
+        await database.drop();
+        await smtp.stop();
+      }
+    },
+  );
 });
