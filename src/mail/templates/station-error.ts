@@ -194,6 +194,8 @@ const EXPLANATIONS: Readonly<Record<number, Explanation>> = {
 
 const OFFLINE = 400;
 
+const capitalised = (sentence: string) => sentence.charAt(0).toUpperCase() + sentence.slice(1);
+
 /** The owner's title and advice for an error code, in a language (codes outside the list too). */
 export function explainError(
   code: number,
@@ -242,11 +244,11 @@ export function stationErrorMail(message: StationErrorMessage) {
           'Hello,',
           raised
             ? offline
-              ? `Since ${put(when)}, ${where} has been offline.`
+              ? `${capitalised(where)} went offline on ${put(when)}.`
               : `On ${put(when)}, ${where} reported an error: ${put(title)} (code ${reference}).`
             : offline
-              ? `Since ${put(when)}, ${where} has been back online.`
-              : `Since ${put(when)}, ${where} no longer reports the error ${put(title)} (code ${reference}). It is working normally again.`,
+              ? `${capitalised(where)} came back online on ${put(when)}.`
+              : `${capitalised(where)} stopped reporting the error “${put(title)}” (code ${reference}) on ${put(when)}. It is working normally again.`,
           ...(raised ? [advice, 'We will write to you again when the error has cleared.'] : []),
           'The Witty-Home team',
           {
@@ -273,7 +275,7 @@ export function stationErrorMail(message: StationErrorMessage) {
               : `Le ${put(when)}, ${where} a signalé une erreur : ${put(title)} (code ${reference}).`
             : offline
               ? `Depuis le ${put(when)}, ${where} est de nouveau en ligne.`
-              : `Depuis le ${put(when)}, ${where} ne signale plus l’erreur ${put(title)} (code ${reference}). Elle fonctionne de nouveau normalement.`,
+              : `Depuis le ${put(when)}, ${where} ne signale plus l’erreur « ${put(title)} » (code ${reference}). Elle fonctionne de nouveau normalement.`,
           ...(raised
             ? [advice, 'Nous vous écrirons de nouveau lorsque l’erreur aura disparu.']
             : []),
@@ -298,11 +300,11 @@ export function stationErrorMail(message: StationErrorMessage) {
           'Guten Tag,',
           raised
             ? offline
-              ? `Seit ${put(when)} ist ${yours} offline.`
+              ? `Seit dem ${put(when)} ist ${yours} offline.`
               : `Am ${put(when)} hat ${yours} einen Fehler gemeldet: ${put(title)} (Code ${reference}).`
             : offline
-              ? `Seit ${put(when)} ist ${yours} wieder online.`
-              : `Seit ${put(when)} meldet ${yours} den Fehler ${put(title)} (Code ${reference}) nicht mehr. Sie funktioniert wieder normal.`,
+              ? `Seit dem ${put(when)} ist ${yours} wieder online.`
+              : `Seit dem ${put(when)} meldet ${yours} den Fehler „${put(title)}“ (Code ${reference}) nicht mehr. Sie funktioniert wieder normal.`,
           ...(raised ? [advice, 'Wir schreiben Ihnen erneut, sobald der Fehler behoben ist.'] : []),
           'Ihr Witty-Home-Team',
           {
