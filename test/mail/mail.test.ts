@@ -242,6 +242,19 @@ describeEachDialect('mail over SMTP and owner alerts', (dialect) => {
       payload: 'stationErrorEmails=false',
     });
     expect(text.statusCode).toBe(415);
+    for (const payload of ['null', '{"stationErrorEmails": tru', '']) {
+      const raw = await t.app.inject({
+        method: 'PUT',
+        url: SETTINGS_PATH,
+        headers: {
+          'ocp-apim-subscription-key': t.apiKey,
+          authorization: `Bearer ${other.token}`,
+          'content-type': 'application/json',
+        },
+        payload,
+      });
+      expect(raw.statusCode, payload).toBe(400);
+    }
     expect((await t.api('GET', SETTINGS_PATH)).statusCode).toBe(401);
     expect((await t.api('GET', SETTINGS_PATH, { token: other.token, key: null })).statusCode).toBe(
       401,
