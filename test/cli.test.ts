@@ -305,99 +305,110 @@ describe('witty CLI', { timeout: SPAWN_TIMEOUT_MS }, () => {
   });
 
   describe('webhooks', () => {
-    it('lists subscriptions, shows a delivery log and makes a delivery due again', async () => {
-      // A subscription with one failed delivery, as the platform would have left them.
-      const platform = await buildPlatform(loadConfig({ ...settings, WITTY_LOG_LEVEL: 'silent' }));
-      const ids = { subscription: randomUUID(), event: randomUUID(), delivery: randomUUID() };
-      try {
-        const installation = await platform.installations.create(
-          { account: { accountId: owner.accountId } } as never,
-          {
-            name: 'Maison',
-            locationName: 'Paris',
-            locationGpsCoordinates: { latitude: 48.8, longitude: 2.3 },
-          },
+    // Five witty processes in a row: more time than one spawn's limit on a loaded machine.
+    it(
+      'lists subscriptions, shows a delivery log and makes a delivery due again',
+      { timeout: 4 * SPAWN_TIMEOUT_MS },
+      async () => {
+        // A subscription with one failed delivery, as the platform would have left them.
+        const platform = await buildPlatform(
+          loadConfig({ ...settings, WITTY_LOG_LEVEL: 'silent' }),
         );
-        const now = new Date().toISOString();
-        const db = platform.store.db;
-        await db
-          .insertInto('event_subscriptions')
-          .values({
-            id: ids.subscription,
-            installation_id: installation.installationId,
-            account_id: owner.accountId,
-            protocol_code: 'Webhook',
-            endpoint_url: 'https://receiver.example/hook',
-            event_type: null,
-            subject_begins_with: '',
-            subject_ends_with: '',
-            state: 'Created',
-            state_reason: null,
-            validation_code: null,
-            validation_expires_at: null,
-            secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
-            previous_secret: null,
-            previous_secret_expires_at: null,
-            created_at: now,
-            modified_at: null,
-            last_success_at: null,
-          })
-          .execute();
-        await db
-          .insertInto('events')
-          .values({
-            id: ids.event,
-            installation_id: installation.installationId,
-            station_id: randomUUID(),
-            type: 'XEVFR.state_EVCS_cybersecurity',
-            subject: 'installations/1/charging-stations/x',
-            data: '{}',
-            event_time: now,
-            created_at: now,
-          })
-          .execute();
-        await db
-          .insertInto('webhook_deliveries')
-          .values({
-            id: ids.delivery,
-            event_id: ids.event,
-            subscription_id: ids.subscription,
+        const ids = { subscription: randomUUID(), event: randomUUID(), delivery: randomUUID() };
+        try {
+          const installation = await platform.installations.create(
+            { account: { accountId: owner.accountId } } as never,
+            {
+              name: 'Maison',
+              locationName: 'Paris',
+              locationGpsCoordinates: { latitude: 48.8, longitude: 2.3 },
+            },
+          );
+          const now = new Date().toISOString();
+          const db = platform.store.db;
+          await db
+            .insertInto('event_subscriptions')
+            .values({
+              id: ids.subscription,
+              installation_id: installation.installationId,
+              account_id: owner.accountId,
+              protocol_code: 'Webhook',
+              endpoint_url: 'https://receiver.example/hook',
+              event_type: null,
+              subject_begins_with: '',
+              subject_ends_with: '',
+              state: 'Created',
+              state_reason: null,
+              validation_code: null,
+              validation_expires_at: null,
+              secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+              previous_secret: null,
+              previous_secret_expires_at: null,
+              created_at: now,
+              modified_at: null,
+              last_success_at: null,
+            })
+            .execute();
+          await db
+            .insertInto('events')
+            .values({
+              id: ids.event,
+              installation_id: installation.installationId,
+              station_id: randomUUID(),
+              type: 'XEVFR.state_EVCS_cybersecurity',
+              subject: 'installations/1/charging-stations/x',
+              data: '{}',
+              event_time: now,
+              created_at: now,
+            })
+            .execute();
+          await db
+            .insertInto('webhook_deliveries')
+            .values({
+              id: ids.delivery,
+              event_id: ids.event,
+              subscription_id: ids.subscription,
+              state: 'failed',
+              attempt_count: 1,
+              next_attempt_at: null,
+              lease_until: null,
+              first_failure_at: null,
+              created_at: now,
+              completed_at: now,
+            })
+            .execute();
+        } finally {
+          await platform.closeNotifications();
+          await platform.store.close();
+        }
+        const list = await wittyJson<Record<string, unknown>[]>(['webhooks', 'list'], settings);
+        expect(list).toContainEqual(
+          expect.objectContaining({ eventSubscriptionId: ids.subscription, state: 'Created' }),
+        );
+        const log = await wittyJson<Record<string, unknown>[]>(
+          ['webhooks', 'deliveries', '--subscription', ids.subscription],
+          settings,
+        );
+        expect(log).toEqual([
+          expect.objectContaining({
+            deliveryId: ids.delivery,
+            eventId: ids.event,
             state: 'failed',
-            attempt_count: 1,
-            next_attempt_at: null,
-            lease_until: null,
-            first_failure_at: null,
-            created_at: now,
-            completed_at: now,
-          })
-          .execute();
-      } finally {
-        await platform.closeNotifications();
-        await platform.store.close();
-      }
-      const list = await wittyJson<Record<string, unknown>[]>(['webhooks', 'list'], settings);
-      expect(list).toContainEqual(
-        expect.objectContaining({ eventSubscriptionId: ids.subscription, state: 'Created' }),
-      );
-      const log = await wittyJson<Record<string, unknown>[]>(
-        ['webhooks', 'deliveries', '--subscription', ids.subscription],
-        settings,
-      );
-      expect(log).toEqual([
-        expect.objectContaining({ deliveryId: ids.delivery, eventId: ids.event, state: 'failed' }),
-      ]);
-      const again = await wittyJson(
-        ['webhooks', 'redeliver', '--subscription', ids.subscription, '--delivery', ids.delivery],
-        settings,
-      );
-      expect(again).toEqual({ deliveryId: ids.delivery, eventId: ids.event, state: 'pending' });
-      const unknown = await witty(
-        ['webhooks', 'redeliver', '--subscription', ids.subscription, '--delivery', GUID_EXAMPLE],
-        settings,
-      );
-      expect(unknown.code).toBe(1);
-      expect(unknown.stderr).toContain(`witty: Delivery ${GUID_EXAMPLE} is not in this log.`);
-    });
+          }),
+        ]);
+        const again = await wittyJson(
+          ['webhooks', 'redeliver', '--subscription', ids.subscription, '--delivery', ids.delivery],
+          settings,
+        );
+        expect(again).toEqual({ deliveryId: ids.delivery, eventId: ids.event, state: 'pending' });
+        const unknown = await witty(
+          ['webhooks', 'redeliver', '--subscription', ids.subscription, '--delivery', GUID_EXAMPLE],
+          settings,
+        );
+        expect(unknown.code).toBe(1);
+        expect(unknown.stderr).toContain(`witty: Delivery ${GUID_EXAMPLE} is not in this log.`);
+      },
+    );
   });
 
   describe('migrate', () => {
