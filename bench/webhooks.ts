@@ -37,6 +37,12 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '20' },
     /** Seconds of load before the measured window. */
     warmup: { type: 'string', default: '5' },
+    /**
+     * WITTY_WEBHOOK_ENDPOINT_CONCURRENCY: POSTs in flight per subscription, and the poster's
+     * connections per origin (every subscription here has the receiver's origin); the bare loop
+     * has as many in flight.
+     */
+    'endpoint-concurrency': { type: 'string', default: '16' },
   },
 });
 const INSTALLATIONS = Number(values.installations);
@@ -44,8 +50,7 @@ const SUBSCRIPTIONS = Number(values.subscriptions);
 const RATE = Number(values.rate);
 const SECONDS = Number(values.seconds);
 const WARMUP = Number(values.warmup);
-/** The platform's default: POSTs in flight to one endpoint (here every subscription's origin). */
-const ENDPOINT_CONCURRENCY = 16;
+const ENDPOINT_CONCURRENCY = Number(values['endpoint-concurrency']);
 /** How long the deliveries left when the load stops may take to arrive. */
 const DRAIN_TIMEOUT_MS = 120_000;
 const root = path.resolve(import.meta.dirname, '..');
