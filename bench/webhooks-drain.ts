@@ -6,7 +6,8 @@
  * store and poster), the figure that moves least with the machine's other load.
  *
  *   npx tsx bench/webhooks-drain.ts [--installations 10] [--subscriptions 5] [--events 400]
- *   (BENCH_PROFILE=file.cpuprofile writes a CPU profile of the drain)
+ *   (BENCH_PROFILE=file.cpuprofile writes a CPU profile of the drain; with DATABASE_URL, a
+ *   fresh schema of that PostgreSQL database instead of SQLite)
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -18,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { buildPlatform } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { freePort } from '../test/helpers/http.js';
+import { freshPostgres } from './webhooks-database.js';
 
 const { values } = parseArgs({
   options: {
@@ -43,12 +45,15 @@ const distinct = async () =>
   ((await (await fetch(`${receiverUrl}/stats`)).json()) as { distinct: number }).distinct;
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'witty-bench-drain-'));
+const postgres = await freshPostgres();
 const env: NodeJS.ProcessEnv = {
   WITTY_DATA_DIR: dataDir,
   WITTY_LOG_LEVEL: 'warn',
   WITTY_WEBHOOK_ALLOW_PRIVATE: 'true',
+  ...(postgres ? { DATABASE_URL: postgres.url } : {}),
 };
-const platform = await buildPlatform(loadConfig(env));
+const config = loadConfig(env);
+const platform = await buildPlatform(config);
 try {
   const owner = await platform.identity.createAccount({
     email: 'bench@example.com',
@@ -107,7 +112,7 @@ try {
   }
   const cpuMs = (used.user + used.system) / 1000;
   process.stdout.write(
-    `bench/webhooks-drain: ${expected} deliveries (${INSTALLATIONS} × ${SUBSCRIPTIONS} × ${EVENTS}), ` +
+    `bench/webhooks-drain: ${config.database.dialect}, ${expected} deliveries (${INSTALLATIONS} × ${SUBSCRIPTIONS} × ${EVENTS}), ` +
       `load average ${os.loadavg()[0]!.toFixed(2)}\n` +
       `drained at ${(expected / seconds).toFixed(0)} deliveries/s; worker CPU ` +
       `${((1000 * cpuMs) / expected).toFixed(0)} µs per delivery (${((100 * cpuMs) / 1000 / seconds).toFixed(0)}% of one core)\n`,
@@ -117,4 +122,5 @@ try {
   await platform.store.close();
   receiver.kill();
   fs.rmSync(dataDir, { recursive: true, force: true });
+  await postgres?.drop();
 }

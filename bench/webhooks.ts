@@ -13,18 +13,18 @@
  *                             [--seconds 20] [--warmup 5]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import ocppRpc from 'ocpp-rpc';
-import pg from 'pg';
 import { buildPlatform } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openStore } from '../src/db/database.js';
 import { freePort } from '../test/helpers/http.js';
+import { freshPostgres } from './webhooks-database.js';
 
 const { RPCClient } = ocppRpc;
 
@@ -88,28 +88,6 @@ function cpuSeconds(pid: number): number {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A fresh schema of DATABASE_URL's database, or undefined for SQLite. */
-async function freshPostgres() {
-  const base = process.env.DATABASE_URL;
-  if (!base) return undefined;
-  const schema = `witty_bench_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`create schema ${schema}`);
-  await admin.end();
-  const url = new URL(base);
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  return {
-    url: url.toString(),
-    async drop() {
-      const client = new pg.Client({ connectionString: base });
-      await client.connect();
-      await client.query(`drop schema ${schema} cascade`);
-      await client.end();
-    },
-  };
-}
 
 /** The stations: OCPP 1.6J clients, each toggling its socket at its share of the rate. */
 class Stations {
