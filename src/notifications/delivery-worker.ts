@@ -2,7 +2,7 @@ import type { Clock } from '../clock.js';
 import { isFinalFailure, retryDelayMs, topicOf } from '../domain/events.js';
 import type { WebhookPoster } from './poster.js';
 import { webhookSignature } from './signature.js';
-import type { ClaimedDelivery, NotificationStore } from './store.js';
+import type { AttemptRecord, ClaimedDelivery, NotificationStore } from './store.js';
 
 /** Where the worker logs (the server's logger once it exists). */
 export interface WorkerLog {
@@ -75,6 +75,13 @@ export class DeliveryWorker {
   private readonly successWritten = new Map<string, number>();
   private pumping: Promise<number> | undefined;
   private again = false;
+  private wakeScheduled = false;
+  /** Attempts waiting to be written by the next batch, and whether each ends its delivery now. */
+  private unrecorded: (AttemptRecord & {
+    completes: boolean;
+    written: (error?: Error) => void;
+  })[] = [];
+  private recording: Promise<void> | undefined;
   private stopped = true;
   private timer: NodeJS.Timeout | undefined;
   private log: WorkerLog = silent;
@@ -109,10 +116,17 @@ export class DeliveryWorker {
     this.wake();
   }
 
-  /** Looks for due deliveries soon (an event was committed). */
+  /**
+   * Looks for due deliveries soon (an event was committed, slots were freed): once for all the
+   * calls of one turn of the event loop, so that a burst of commits or answers costs one claim.
+   */
   wake(): void {
-    if (this.stopped) return;
-    void this.pump();
+    if (this.stopped || this.wakeScheduled) return;
+    this.wakeScheduled = true;
+    setImmediate(() => {
+      this.wakeScheduled = false;
+      if (!this.stopped) void this.pump();
+    });
   }
 
   /** Stops taking deliveries and waits up to `graceMs` for the POSTs in flight. */
@@ -121,7 +135,7 @@ export class DeliveryWorker {
     if (this.timer) clearInterval(this.timer);
     let timeout: NodeJS.Timeout | undefined;
     await Promise.race([
-      Promise.allSettled([...this.posts]),
+      Promise.allSettled([...this.posts, this.recording]),
       new Promise((resolve) => {
         timeout = setTimeout(resolve, graceMs);
         timeout.unref();
@@ -137,7 +151,7 @@ export class DeliveryWorker {
     try {
       for (;;) {
         const claimed = await this.pump();
-        await Promise.allSettled([...this.posts]);
+        await Promise.allSettled([...this.posts, this.recording]);
         if (claimed === 0 && this.inFlight === 0 && this.waitingCount === 0) break;
       }
     } finally {
@@ -172,10 +186,13 @@ export class DeliveryWorker {
         while (!this.stopped) {
           const capacity = settings.concurrency - this.inFlight - this.waitingCount;
           if (capacity <= 0) break;
+          // A subscription's slots are refilled from its queue as answers come, without a
+          // claim: up to endpointConcurrency more are taken while its POSTs are under way, so
+          // that none waits longer than one POST for a slot (the lease allows for that).
           const busy = [...this.active]
             .filter(
               ([id, count]) =>
-                count + (this.waiting.get(id)?.length ?? 0) >= settings.endpointConcurrency,
+                count + (this.waiting.get(id)?.length ?? 0) > settings.endpointConcurrency,
             )
             .map(([id]) => id);
           const now = clock.now();
@@ -230,7 +247,55 @@ export class DeliveryWorker {
     this.posts.add(post);
   }
 
-  /** One attempt: POST, then its record and the delivery's next state in one transaction. */
+  /**
+   * Writes an attempt and its delivery's new state with the others of its batch: the answers
+   * that come in one turn of the event loop, and those that come while a batch is written, are
+   * written together, in one transaction. Resolves once it is written. A delivery that `completes`
+   * gets the batch's time as its completed_at.
+   */
+  private record(
+    attempt: AttemptRecord['attempt'],
+    delivery: AttemptRecord['delivery'],
+    completes = false,
+  ): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.unrecorded.push({
+        attempt,
+        delivery,
+        completes,
+        written: (error) => (error === undefined ? resolve() : reject(error)),
+      });
+      this.recording ??= this.writeRecords();
+    });
+  }
+
+  private async writeRecords(): Promise<void> {
+    const { store, clock } = this.deps;
+    try {
+      await new Promise((resolve) => setImmediate(resolve));
+      while (this.unrecorded.length > 0) {
+        const batch = this.unrecorded;
+        this.unrecorded = [];
+        const at = clock.now().toISOString();
+        try {
+          await store.recordAttempts(
+            batch.map(({ attempt, delivery, completes }) => ({
+              attempt,
+              delivery: completes ? { ...delivery, completed_at: at } : delivery,
+            })),
+          );
+          for (const entry of batch) entry.written();
+        } catch (error) {
+          const failure = error instanceof Error ? error : new Error(String(error));
+          for (const entry of batch) entry.written(failure);
+        }
+      }
+    } finally {
+      this.recording = undefined;
+    }
+  }
+
+  /** One attempt: POST, then its record and the delivery's next state, in a batch's transaction. */
   private async deliver(delivery: ClaimedDelivery): Promise<void> {
     const { store, poster, clock, settings } = this.deps;
     const { observer } = this;
@@ -273,14 +338,17 @@ export class DeliveryWorker {
     const attempts = delivery.attempt_count + 1;
     const status = result.statusCode;
     if (status !== null && status >= 200 && status < 300) {
-      await store.recordAttempt(attempt, {
-        state: 'delivered',
-        attempt_count: attempts,
-        completed_at: at,
-        next_attempt_at: null,
-        lease_until: null,
-        first_failure_at: null,
-      });
+      await this.record(
+        attempt,
+        {
+          state: 'delivered',
+          attempt_count: attempts,
+          next_attempt_at: null,
+          lease_until: null,
+          first_failure_at: null,
+        },
+        true,
+      );
       const written = this.successWritten.get(delivery.subscription_id) ?? 0;
       if (delivery.attempt_count > 0 || now.getTime() - written > SUCCESS_WRITE_INTERVAL_MS) {
         this.successWritten.set(delivery.subscription_id, now.getTime());
@@ -296,13 +364,13 @@ export class DeliveryWorker {
       lease_until: null,
     };
     if (status === 410) {
-      await store.recordAttempt(attempt, { state: 'failed', ...ended });
+      await this.record(attempt, { state: 'failed', ...ended });
       await this.disable(delivery, 'The endpoint answered 410 Gone.', at);
       observer?.attempted('failed');
       return;
     }
     if (status !== null && isFinalFailure(status)) {
-      await store.recordAttempt(attempt, { state: 'failed', ...ended });
+      await this.record(attempt, { state: 'failed', ...ended });
       observer?.attempted('failed');
       return;
     }
@@ -313,7 +381,7 @@ export class DeliveryWorker {
       (this.deps.random ?? Math.random)(),
     );
     if (delay === undefined) {
-      await store.recordAttempt(attempt, {
+      await this.record(attempt, {
         state: 'failed',
         ...ended,
         first_failure_at: firstFailure,
@@ -330,7 +398,7 @@ export class DeliveryWorker {
       observer?.attempted('failed');
       return;
     }
-    await store.recordAttempt(attempt, {
+    await this.record(attempt, {
       state: 'pending',
       attempt_count: attempts,
       first_failure_at: firstFailure,

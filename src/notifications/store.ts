@@ -13,6 +13,22 @@ export type EventRow = Selectable<EventsTable>;
 export type DeliveryRow = Selectable<WebhookDeliveriesTable>;
 export type AttemptRow = Selectable<WebhookAttemptsTable>;
 
+/** Rows written or named by one statement, well under either dialect's limit of parameters. */
+const ROWS_PER_STATEMENT = 500;
+
+function chunksOf<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let start = 0; start < items.length; start += size)
+    chunks.push(items.slice(start, start + size));
+  return chunks;
+}
+
+/** One attempt of a delivery, and the delivery's state after it. */
+export interface AttemptRecord {
+  attempt: Insertable<WebhookAttemptsTable>;
+  delivery: Updateable<WebhookDeliveriesTable>;
+}
+
 /** A delivery taken by a worker, with what its POST needs. */
 export interface ClaimedDelivery {
   id: string;
@@ -222,18 +238,38 @@ export class NotificationStore {
       .execute();
   }
 
-  /** One attempt and the delivery's new state, together. */
-  async recordAttempt(
-    attempt: Insertable<WebhookAttemptsTable>,
-    delivery: Updateable<WebhookDeliveriesTable>,
-  ): Promise<void> {
+  /**
+   * Attempts and their deliveries' new states, all in one transaction (a worker's batch):
+   * deliveries given the same new values are updated by one statement.
+   */
+  async recordAttempts(records: readonly AttemptRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const sameUpdate = new Map<
+      string,
+      { values: Updateable<WebhookDeliveriesTable>; ids: string[] }
+    >();
+    for (const { attempt, delivery } of records) {
+      const key = JSON.stringify(delivery);
+      const group = sameUpdate.get(key) ?? { values: delivery, ids: [] };
+      group.ids.push(attempt.delivery_id);
+      sameUpdate.set(key, group);
+    }
     await atomically(this.db, async (trx) => {
-      await trx.insertInto('webhook_attempts').values(attempt).execute();
-      await trx
-        .updateTable('webhook_deliveries')
-        .set(delivery)
-        .where('id', '=', attempt.delivery_id)
-        .execute();
+      for (const chunk of chunksOf(records, ROWS_PER_STATEMENT)) {
+        await trx
+          .insertInto('webhook_attempts')
+          .values(chunk.map((record) => record.attempt))
+          .execute();
+      }
+      for (const { values, ids } of sameUpdate.values()) {
+        for (const chunk of chunksOf(ids, ROWS_PER_STATEMENT)) {
+          await trx
+            .updateTable('webhook_deliveries')
+            .set(values)
+            .where('id', 'in', chunk)
+            .execute();
+        }
+      }
     });
   }
 
