@@ -30,6 +30,14 @@ const SPEED = Number(values.speed);
 const COMMANDS = Number(values.commands);
 const root = path.resolve(import.meta.dirname, '..');
 
+/** CPU time (user + system) a process has used, in seconds (Linux clock ticks of 1/100 s). */
+function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which is in parentheses and may hold spaces.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 function rssBytes(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
@@ -58,6 +66,8 @@ interface LoadResult {
   connectSeconds: number;
   messagesPerSecond: number;
   failed: number;
+  /** Server CPU time per acknowledged message during the load, in microseconds. */
+  cpuPerMessageUs: number;
 }
 
 /** Runs the load generator; samples the server's RSS once every station is connected. */
@@ -80,6 +90,7 @@ function runLoad(
     });
     let buffer = '';
     const result: Partial<LoadResult & { rssAfter: number }> = {};
+    let cpuAtConnected = 0;
     load.stdout.on('data', (chunk: Buffer) => {
       buffer += chunk.toString();
       let newline: number;
@@ -90,10 +101,14 @@ function runLoad(
           result.connected = Number(line.stations);
           result.connectSeconds = Number(line.seconds);
           result.rssAfter = rssBytes(serverPid);
+          cpuAtConnected = cpuSeconds(serverPid);
           onConnected().catch(reject);
         } else if (line.event === 'done') {
           result.messagesPerSecond = Number(line.messagesPerSecond);
           result.failed = Number(line.failed);
+          result.cpuPerMessageUs =
+            ((cpuSeconds(serverPid) - cpuAtConnected) * 1e6) /
+            Math.max(1, Number(line.acknowledged));
         }
       }
     });
@@ -109,6 +124,10 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function main() {
+  const loadBefore = os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'witty-bench-'));
   const port = await freePort();
   const env = {
@@ -256,9 +275,21 @@ async function main() {
       (platformResult.messagesPerSecond / bareResult.messagesPerSecond).toFixed(2),
     ],
     ['failed calls', String(platformResult.failed), String(bareResult.failed), ''],
+    [
+      'server CPU per message (µs)',
+      platformResult.cpuPerMessageUs.toFixed(0),
+      bareResult.cpuPerMessageUs.toFixed(0),
+      (platformResult.cpuPerMessageUs / bareResult.cpuPerMessageUs).toFixed(2),
+    ],
     ['command round trip p50 (ms)', percentile(latencies, 50).toFixed(1), '', ''],
     ['command round trip p99 (ms)', percentile(latencies, 99).toFixed(1), '', ''],
   ];
+  process.stdout.write(
+    `\nload average before / after: ${loadBefore} / ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   process.stdout.write(
     `\nbench/gateway: ${N} stations, ${SPEED}× speed, ${SECONDS} s, ${latencies.length} commands, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? ''})\n`,
   );
