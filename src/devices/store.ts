@@ -10,6 +10,19 @@ export type DeviceStateUpdate = Omit<
 >;
 export type ConnectorStateRow = Selectable<ConnectorStatesTable>;
 
+/** The device columns that an OCPP message's handling reads (the rest it only writes). */
+export const LIVE_DEVICE_COLUMNS = [
+  'uid',
+  'connected',
+  'error_event_code',
+  'registers',
+  'tariff_classes',
+  'charge_mode',
+  'charge_mode_by_platform',
+] as const satisfies readonly (keyof DeviceRow)[];
+/** A device as an OCPP message's handling sees it. */
+export type LiveDevice = Pick<DeviceRow, (typeof LIVE_DEVICE_COLUMNS)[number]>;
+
 // What every OCPP message runs, compiled once (src/db/reusable-query.ts).
 
 type DeviceUpdate = ReusableQuery<DeviceStateUpdate & { uid: string }, unknown>;

@@ -1,10 +1,10 @@
 import type { Selectable, Updateable } from 'kysely';
 import { ReusableQuery } from '../db/reusable-query.js';
+import { LIVE_DEVICE_COLUMNS, type LiveDevice } from '../devices/index.js';
 import { atomically, type Executor } from '../db/unit-of-work.js';
 import type {
   ChargingSessionsTable,
   ChargingStationsTable,
-  DevicesTable,
   StationCommandsTable,
 } from '../db/schema.js';
 
@@ -18,7 +18,7 @@ const deviceWithStation = new ReusableQuery(['uid'], (db: Executor, { uid }: { u
   db
     .selectFrom('devices')
     .leftJoin('charging_stations as s', 's.uid', 'devices.uid')
-    .selectAll('devices')
+    .select(LIVE_DEVICE_COLUMNS.map((column) => `devices.${column}` as const))
     .select([
       's.id as s_id',
       's.installation_id as s_installation_id',
@@ -71,11 +71,12 @@ export class StationStore {
   }
 
   /**
-   * A device and its association, if any, in one query: what each OCPP message starts with.
+   * A device (the columns its live state reads) and its association, if any, in one query:
+   * what each OCPP message starts with.
    */
   async findWithDevice(
     uid: string,
-  ): Promise<{ device: Selectable<DevicesTable>; station: StationRow | undefined } | undefined> {
+  ): Promise<{ device: LiveDevice; station: StationRow | undefined } | undefined> {
     const row = await deviceWithStation.takeFirst(this.db, { uid });
     if (!row) return undefined;
     const {
