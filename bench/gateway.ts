@@ -5,6 +5,9 @@
  * against a bare `ws` server (no validation, auth or storage) as the baseline, and the ratios.
  *
  *   npx tsx bench/gateway.ts [--stations 10000] [--seconds 30] [--speed 60] [--commands 200]
+ *
+ * SQLite in a temporary directory by default; with DATABASE_URL set, the platform runs on that
+ * PostgreSQL database instead, which must be empty (e.g. a fresh schema in `search_path`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -135,6 +138,7 @@ async function main() {
     PORT: String(port),
     WITTY_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
     WITTY_RATE_LIMIT_MAX: '1000000',
+    ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
   };
   const config = loadConfig(env);
   process.stdout.write(`Provisioning ${N} stations in ${dataDir}…\n`);
