@@ -5,6 +5,9 @@
  * against a bare `ws` server (no validation, auth or storage) as the baseline, and the ratios.
  *
  *   npx tsx bench/gateway.ts [--stations 10000] [--seconds 30] [--speed 60] [--commands 200]
+ *
+ * SQLite in a temporary directory by default; with DATABASE_URL set, the platform runs on that
+ * PostgreSQL database instead, which must be empty (e.g. a fresh schema in `search_path`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -29,6 +32,14 @@ const SECONDS = Number(values.seconds);
 const SPEED = Number(values.speed);
 const COMMANDS = Number(values.commands);
 const root = path.resolve(import.meta.dirname, '..');
+
+/** CPU time (user + system) a process has used, in seconds (Linux clock ticks of 1/100 s). */
+function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which is in parentheses and may hold spaces.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
 
 function rssBytes(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -58,6 +69,8 @@ interface LoadResult {
   connectSeconds: number;
   messagesPerSecond: number;
   failed: number;
+  /** Server CPU time per acknowledged message during the load, in microseconds. */
+  cpuPerMessageUs: number;
 }
 
 /** Runs the load generator; samples the server's RSS once every station is connected. */
@@ -80,6 +93,7 @@ function runLoad(
     });
     let buffer = '';
     const result: Partial<LoadResult & { rssAfter: number }> = {};
+    let cpuAtConnected = 0;
     load.stdout.on('data', (chunk: Buffer) => {
       buffer += chunk.toString();
       let newline: number;
@@ -90,10 +104,14 @@ function runLoad(
           result.connected = Number(line.stations);
           result.connectSeconds = Number(line.seconds);
           result.rssAfter = rssBytes(serverPid);
+          cpuAtConnected = cpuSeconds(serverPid);
           onConnected().catch(reject);
         } else if (line.event === 'done') {
           result.messagesPerSecond = Number(line.messagesPerSecond);
           result.failed = Number(line.failed);
+          result.cpuPerMessageUs =
+            ((cpuSeconds(serverPid) - cpuAtConnected) * 1e6) /
+            Math.max(1, Number(line.acknowledged));
         }
       }
     });
@@ -109,6 +127,10 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function main() {
+  const loadBefore = os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'witty-bench-'));
   const port = await freePort();
   const env = {
@@ -116,6 +138,7 @@ async function main() {
     PORT: String(port),
     WITTY_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
     WITTY_RATE_LIMIT_MAX: '1000000',
+    ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
   };
   const config = loadConfig(env);
   process.stdout.write(`Provisioning ${N} stations in ${dataDir}…\n`);
@@ -256,9 +279,21 @@ async function main() {
       (platformResult.messagesPerSecond / bareResult.messagesPerSecond).toFixed(2),
     ],
     ['failed calls', String(platformResult.failed), String(bareResult.failed), ''],
+    [
+      'server CPU per message (µs)',
+      platformResult.cpuPerMessageUs.toFixed(0),
+      bareResult.cpuPerMessageUs.toFixed(0),
+      (platformResult.cpuPerMessageUs / bareResult.cpuPerMessageUs).toFixed(2),
+    ],
     ['command round trip p50 (ms)', percentile(latencies, 50).toFixed(1), '', ''],
     ['command round trip p99 (ms)', percentile(latencies, 99).toFixed(1), '', ''],
   ];
+  process.stdout.write(
+    `\nload average before / after: ${loadBefore} / ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   process.stdout.write(
     `\nbench/gateway: ${N} stations, ${SPEED}× speed, ${SECONDS} s, ${latencies.length} commands, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? ''})\n`,
   );

@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDialectConfig } from 'kysely';
+import { Kysely, PostgresDialect, sql, type SqliteDialectConfig } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config.js';
 import type { Database } from './schema.js';
+import { FifoSqliteDialect } from './sqlite-dialect.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -29,7 +30,7 @@ export function openStore(database: Config['database']): Store {
     connection.pragma('busy_timeout = 5000');
     return wrap(
       new Kysely<Database>({
-        dialect: new SqliteDialect({ database: withStatementCache(connection) }),
+        dialect: new FifoSqliteDialect({ database: withStatementCache(connection) }),
       }),
       'sqlite',
     );

@@ -5,4 +5,6 @@ export {
   type DeviceRow,
   type DeviceStateUpdate,
   DeviceStore,
+  LIVE_DEVICE_COLUMNS,
+  type LiveDevice,
 } from './store.js';

@@ -1,4 +1,6 @@
 import type { Kysely, Selectable, Updateable } from 'kysely';
+import { ReusableQuery } from '../db/reusable-query.js';
+import type { Executor } from '../db/unit-of-work.js';
 import type { ConnectorStatesTable, Database, DevicesTable } from '../db/schema.js';
 
 export type DeviceRow = Selectable<DevicesTable>;
@@ -7,6 +9,45 @@ export type DeviceStateUpdate = Omit<
   'uid' | 'serial_number' | 'secret_hash' | 'created_at' | 'production_date' | 'product_reference'
 >;
 export type ConnectorStateRow = Selectable<ConnectorStatesTable>;
+
+/** The device columns that an OCPP message's handling reads (the rest it only writes). */
+export const LIVE_DEVICE_COLUMNS = [
+  'uid',
+  'connected',
+  'error_event_code',
+  'registers',
+  'tariff_classes',
+  'charge_mode',
+  'charge_mode_by_platform',
+] as const satisfies readonly (keyof DeviceRow)[];
+/** A device as an OCPP message's handling sees it. */
+export type LiveDevice = Pick<DeviceRow, (typeof LIVE_DEVICE_COLUMNS)[number]>;
+
+// What every OCPP message runs, compiled once (src/db/reusable-query.ts).
+
+type DeviceUpdate = ReusableQuery<DeviceStateUpdate & { uid: string }, unknown>;
+/** One update statement per set of columns written; the handlers write a handful of sets. */
+const deviceUpdates = new Map<string, DeviceUpdate>();
+const MAX_DEVICE_UPDATES = 256;
+
+function deviceUpdate(columns: (keyof DeviceStateUpdate)[]): DeviceUpdate {
+  const key = columns.join(',');
+  let query = deviceUpdates.get(key);
+  if (!query) {
+    query = new ReusableQuery([...columns, 'uid'], (db: Executor, values) =>
+      db
+        .updateTable('devices')
+        .set(Object.fromEntries(columns.map((column) => [column, values[column]])))
+        .where('uid', '=', values.uid),
+    );
+    if (deviceUpdates.size < MAX_DEVICE_UPDATES) deviceUpdates.set(key, query);
+  }
+  return query;
+}
+
+const connectorsOf = new ReusableQuery(['uid'], (db: Executor, { uid }: { uid: string }) =>
+  db.selectFrom('connector_states').selectAll().where('uid', '=', uid).orderBy('connector_id'),
+);
 
 /** SQL of the device registry and of the devices' live state. */
 export class DeviceStore {
@@ -51,17 +92,17 @@ export class DeviceStore {
       .execute();
   }
 
+  /** Writes these columns of the device (columns given as undefined are left alone). */
   async update(uid: string, values: DeviceStateUpdate): Promise<void> {
-    await this.db.updateTable('devices').set(values).where('uid', '=', uid).execute();
+    const columns = (Object.keys(values) as (keyof DeviceStateUpdate)[])
+      .filter((column) => values[column] !== undefined)
+      .sort();
+    if (columns.length === 0) return;
+    await deviceUpdate(columns).execute(this.db, { ...values, uid });
   }
 
   connectors(uid: string): Promise<ConnectorStateRow[]> {
-    return this.db
-      .selectFrom('connector_states')
-      .selectAll()
-      .where('uid', '=', uid)
-      .orderBy('connector_id')
-      .execute();
+    return connectorsOf.execute(this.db, { uid }).then((result) => result.rows);
   }
 
   async upsertConnector(row: ConnectorStateRow): Promise<void> {

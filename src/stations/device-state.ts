@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { UnitOfWork } from '../db/unit-of-work.js';
-import type { DeviceRow, DeviceStateUpdate, DeviceStore } from '../devices/index.js';
+import type { DeviceStateUpdate, DeviceStore, LiveDevice } from '../devices/index.js';
 import { energyCost } from '../domain/prices.js';
 import { energyKwh } from '../domain/sessions.js';
 import {
@@ -106,8 +106,8 @@ export class StationContext {
   constructor(
     readonly uid: string,
     readonly stores: DeviceStateStores,
-    /** The device as stored, with the changes of this unit of work applied. */
-    readonly device: DeviceRow,
+    /** The device's live columns as stored, with the changes of this unit of work applied. */
+    readonly device: LiveDevice,
     /** The station's association with an installation, if it has one. */
     readonly station: StationRow | undefined,
   ) {}

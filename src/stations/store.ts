@@ -1,15 +1,53 @@
 import type { Selectable, Updateable } from 'kysely';
+import { ReusableQuery } from '../db/reusable-query.js';
+import { LIVE_DEVICE_COLUMNS, type LiveDevice } from '../devices/index.js';
 import { atomically, type Executor } from '../db/unit-of-work.js';
 import type {
   ChargingSessionsTable,
   ChargingStationsTable,
-  DevicesTable,
   StationCommandsTable,
 } from '../db/schema.js';
 
 export type StationRow = Selectable<ChargingStationsTable>;
 export type SessionRow = Selectable<ChargingSessionsTable>;
 export type CommandRow = Selectable<StationCommandsTable>;
+
+// What every OCPP message runs, compiled once (src/db/reusable-query.ts).
+
+const deviceWithStation = new ReusableQuery(['uid'], (db: Executor, { uid }: { uid: string }) =>
+  db
+    .selectFrom('devices')
+    .leftJoin('charging_stations as s', 's.uid', 'devices.uid')
+    .select(LIVE_DEVICE_COLUMNS.map((column) => `devices.${column}` as const))
+    .select([
+      's.id as s_id',
+      's.installation_id as s_installation_id',
+      's.installation_date as s_installation_date',
+      's.timezone as s_timezone',
+      's.culture as s_culture',
+      's.friendly_name as s_friendly_name',
+      's.average_ev_consumption as s_average_ev_consumption',
+      's.authorize_tic as s_authorize_tic',
+    ])
+    .where('devices.uid', '=', uid),
+);
+
+const openSessions = (db: Executor, uid: string) =>
+  db
+    .selectFrom('charging_sessions')
+    .selectAll()
+    .where('uid', '=', uid)
+    .where('stopped_at', 'is', null);
+
+const openSession = new ReusableQuery(['uid'], (db: Executor, { uid }: { uid: string }) =>
+  openSessions(db, uid).orderBy('id', 'desc').limit(1),
+);
+
+const openSessionOnConnector = new ReusableQuery(
+  ['uid', 'connectorId'],
+  (db: Executor, { uid, connectorId }: { uid: string; connectorId: number }) =>
+    openSessions(db, uid).where('connector_id', '=', connectorId).orderBy('id', 'desc').limit(1),
+);
 
 /** SQL of charging stations: associations, sessions and commands. */
 export class StationStore {
@@ -33,27 +71,13 @@ export class StationStore {
   }
 
   /**
-   * A device and its association, if any, in one query: what each OCPP message starts with.
+   * A device (the columns its live state reads) and its association, if any, in one query:
+   * what each OCPP message starts with.
    */
   async findWithDevice(
     uid: string,
-  ): Promise<{ device: Selectable<DevicesTable>; station: StationRow | undefined } | undefined> {
-    const row = await this.db
-      .selectFrom('devices')
-      .leftJoin('charging_stations as s', 's.uid', 'devices.uid')
-      .selectAll('devices')
-      .select([
-        's.id as s_id',
-        's.installation_id as s_installation_id',
-        's.installation_date as s_installation_date',
-        's.timezone as s_timezone',
-        's.culture as s_culture',
-        's.friendly_name as s_friendly_name',
-        's.average_ev_consumption as s_average_ev_consumption',
-        's.authorize_tic as s_authorize_tic',
-      ])
-      .where('devices.uid', '=', uid)
-      .executeTakeFirst();
+  ): Promise<{ device: LiveDevice; station: StationRow | undefined } | undefined> {
+    const row = await deviceWithStation.takeFirst(this.db, { uid });
     if (!row) return undefined;
     const {
       s_id,
@@ -142,14 +166,11 @@ export class StationStore {
       .execute();
   }
 
+  /** The station's open session, on a connector or on any. */
   openSession(uid: string, connectorId?: number): Promise<SessionRow | undefined> {
-    let query = this.db
-      .selectFrom('charging_sessions')
-      .selectAll()
-      .where('uid', '=', uid)
-      .where('stopped_at', 'is', null);
-    if (connectorId !== undefined) query = query.where('connector_id', '=', connectorId);
-    return query.orderBy('id', 'desc').executeTakeFirst();
+    return connectorId === undefined
+      ? openSession.takeFirst(this.db, { uid })
+      : openSessionOnConnector.takeFirst(this.db, { uid, connectorId });
   }
 
   findSession(uid: string, sessionId: number): Promise<SessionRow | undefined> {
