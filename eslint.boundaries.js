@@ -20,6 +20,7 @@ export const FEATURES = [
   'bus',
   'notifications',
   'mail',
+  'sharing',
 ];
 
 /** The features each room may import (through their index.ts). */
@@ -44,6 +45,8 @@ export const MAY_IMPORT = {
   notifications: ['identity', 'installations'],
   // The mail outbox, its templates and owner alerts (settings routes authenticate through identity).
   mail: ['identity'],
+  // Invitations and installers' memberships; the access table stays in installations.
+  sharing: ['identity', 'installations'],
 };
 
 /** Pure rooms: no import outside themselves but these (patterns of paths relative to src/). */

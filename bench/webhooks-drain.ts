@@ -82,7 +82,7 @@ try {
   for (let n = 0; n < EVENTS; n++) {
     await platform.uow.run(async (stores) => {
       for (const source of sources) {
-        await stores.events.raise(
+        await stores.outbox.raise(
           source,
           'XEVFR.state_EVCS_socketState',
           { socketState: n % 2, socketStateName: n % 2 ? 'occupied' : 'available' },

@@ -2,7 +2,11 @@ import { randomUUID } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyRequest,
+} from 'fastify';
 import type Provider from 'oidc-provider';
 import type { JWK } from 'oidc-provider';
 import { systemClock, type Clock } from './clock.js';
@@ -36,6 +40,7 @@ import {
 } from './identity/index.js';
 import {
   InstallationAccess,
+  registerAccessControl,
   installationRoutes,
   InstallationSchema,
   InstallationService,
@@ -67,6 +72,16 @@ import {
   StationAlerts,
 } from './mail/index.js';
 import { landingPage } from './portal/index.js';
+import {
+  afterCommitMailer,
+  InstallationUserSchema,
+  InvitationStatusSchema,
+  SharingService,
+  SharingStore,
+  sharingRoutes,
+  invitationPageRoutes,
+  type SharingMailer,
+} from './sharing/index.js';
 import { DeviceService, DeviceStore } from './devices/index.js';
 import { OCPP_PATH, OcppGateway } from './gateway/index.js';
 import {
@@ -110,6 +125,8 @@ export interface AppDependencies {
   skipMigrations?: boolean;
   /** Where JSON log lines go (standard output by default). */
   logStream?: { write(line: string): void };
+  /** Receives sharing mails (invitations, owner notices) after commit instead of the mail queue. */
+  sharingMailer?: SharingMailer;
 }
 
 /** The platform's services, for the CLI and tests. */
@@ -132,6 +149,7 @@ export interface Platform {
   deviceState: DeviceStateService;
   notifications: NotificationStore;
   eventSubscriptions: EventSubscriptionService;
+  sharing: SharingService;
   /** Posts the webhook outbox; started by `witty serve` (buildPlatform starts nothing). */
   deliveries: DeliveryWorker;
   /** The mail outbox (local outbox included), for the CLI. */
@@ -141,6 +159,8 @@ export interface Platform {
   notificationSettings: NotificationSettingsService;
   /** Ends what the platform opened besides the store (webhook and SMTP connections). */
   closeNotifications(): Promise<void>;
+  /** Gives the platform's mail hand-over the application's log. */
+  useLog(log: FastifyBaseLogger): void;
 }
 
 declare module 'fastify' {
@@ -160,6 +180,8 @@ interface StoreContext {
   wakeDeliveries: () => void;
   /** Tells the mail worker that mails were committed. */
   wakeMail: () => void;
+  /** The sharing mailer bound to a unit of work; null: the unit's mail queue. */
+  sharingMail: ((db: Executor, hooks: CommitHooks) => SharingMailer) | null;
 }
 
 /** Every store, bound to one executor: the database, or the transaction of a unit of work. */
@@ -176,6 +198,8 @@ function storesOn(db: Executor, hooks: CommitHooks, context: StoreContext) {
   const alerts = new StationAlerts(mailStore, mail, context.clock);
   return {
     notifications,
+    /** The webhook outbox alone (events raised by stations also feed the owner's alerts). */
+    outbox,
     mail,
     mailStore,
     // A station's events go to the webhook outbox and to the owner's e-mail alerts, together.
@@ -186,6 +210,8 @@ function storesOn(db: Executor, hooks: CommitHooks, context: StoreContext) {
       },
     },
     installations: new InstallationStore(db),
+    sharing: new SharingStore(db),
+    sharingMail: context.sharingMail ? context.sharingMail(db, hooks) : mail,
     devices: new DeviceStore(db),
     stations: new StationStore(db),
     grid,
@@ -219,11 +245,24 @@ export async function buildPlatform(config: Config, deps: AppDependencies = {}):
       clock,
       signingKeys,
     });
+    // Sharing mails are queued in the change's transaction (the unit's mail queue), unless a
+    // mailer is given: it then receives them once the change commits.
+    const mailLog: { current?: FastifyBaseLogger } = {};
+    const sharingMailer = deps.sharingMailer;
     const storeContext: StoreContext = {
       dialect: store.dialect,
       clock,
       wakeDeliveries: () => undefined,
       wakeMail: () => undefined,
+      sharingMail: sharingMailer
+        ? (_db, hooks) =>
+            afterCommitMailer(sharingMailer, hooks, (error, message) =>
+              mailLog.current?.error(
+                { err: error, mail: { kind: message.kind } },
+                'sharing mail not queued',
+              ),
+            )
+        : null,
     };
     const uow = new UnitOfWork(store.db, (db, hooks) => storesOn(db, hooks, storeContext));
     const {
@@ -297,10 +336,20 @@ export async function buildPlatform(config: Config, deps: AppDependencies = {}):
         allowPrivate: webhooks.allowPrivate,
         wake: () => deliveries.wake(),
       }),
+      sharing: new SharingService({
+        uow,
+        access,
+        clock,
+        publicUrl: config.publicUrl,
+        invitationTtlSeconds: config.invitationTtlSeconds,
+      }),
       deliveries,
       mailStore: uow.read.mailStore,
       mails,
       notificationSettings: new NotificationSettingsService(uow.read.mailStore, clock),
+      useLog(log) {
+        mailLog.current = log;
+      },
       async closeNotifications() {
         await Promise.all([deliveries.stop(), mails.stop()]);
         await Promise.all([...posters.map((p) => p.close()), mailTransport.close()]);
@@ -364,6 +413,7 @@ export async function buildApp(
   app.decorate('platform', platform);
   platform.deliveries.useLog(app.log);
   platform.mails.useLog(app.log);
+  platform.useLog(app.log);
   const gateway = new OcppGateway({
     devices: platform.devices,
     state: platform.deviceState,
@@ -489,6 +539,8 @@ export async function buildApp(
     EventSubscriptionSchema,
     DeliverySchema,
     NotificationSettingsSchema,
+    InvitationStatusSchema,
+    InstallationUserSchema,
   ]) {
     app.addSchema(schema);
   }
@@ -513,6 +565,7 @@ export async function buildApp(
   await registerApiReference(app);
   app.get('/', async (_request, reply) => reply.type('text/html').send(landingPage(config)));
   await app.register(webhookValidationRoutes, { subscriptions: platform.eventSubscriptions });
+  await app.register(invitationPageRoutes, { sharing: platform.sharing });
 
   await app.register(
     async (api) => {
@@ -539,6 +592,8 @@ export async function buildApp(
             `This subscription may make ${context.max} calls every ${config.rateLimit.windowSeconds} s; retry in ${context.after}.`,
           ),
       });
+      // Every route below is under the access table (src/installations/access.ts).
+      registerAccessControl(api, platform.access);
       await api.register(installationRoutes, { installations: platform.installations });
       await api.register(stationRoutes, {
         stations,
@@ -552,6 +607,7 @@ export async function buildApp(
       await api.register(gridRoutes, { grid, telemetry: platform.telemetry });
       await api.register(eventSubscriptionRoutes, { subscriptions: platform.eventSubscriptions });
       await api.register(notificationSettingsRoutes, { settings: platform.notificationSettings });
+      await api.register(sharingRoutes, { sharing: platform.sharing });
     },
     { prefix: '/v1' },
   );

@@ -100,6 +100,8 @@ const EnvironmentSchema = Type.Object({
     pattern: '^\\s*\\d+(\\s*,\\s*\\d+)*\\s*$',
     default: DEFAULT_MAIL_RETRY_DELAYS,
   }),
+  /** How long an installer invitation's activation code works, in seconds (7 days). */
+  WITTY_INVITATION_TTL_SECONDS: Type.Integer({ minimum: 60, default: 7 * 86400 }),
 });
 
 type Environment = Static<typeof EnvironmentSchema>;
@@ -152,6 +154,7 @@ export interface Config {
     readonly from: string;
     readonly retryDelaysSeconds: readonly number[];
   };
+  readonly invitationTtlSeconds: number;
 }
 
 /** Raised when settings are invalid; lists every problem at once. */
@@ -288,6 +291,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       from: env.WITTY_MAIL_FROM ?? `Witty-Home <no-reply@${mailDomainOf(publicUrl)}>`,
       retryDelaysSeconds: env.WITTY_MAIL_RETRY_DELAYS_SECONDS.split(',').map((d) => Number(d)),
     },
+    invitationTtlSeconds: env.WITTY_INVITATION_TTL_SECONDS,
   });
 }
 

@@ -46,6 +46,18 @@ export const ERRORS = {
   EVENT_SUBSCRIPTION_LIMIT: { status: 409, title: 'Too many event subscriptions' },
   EVENT_SUBSCRIPTION_NOT_ACTIVE: { status: 409, title: 'Event subscription not active' },
   VALIDATION_LINK_EXPIRED: { status: 410, title: 'Validation link expired' },
+  INSTALLER_ACCOUNT_REQUIRED: {
+    status: 403,
+    title: 'This route only works with an installer account',
+  },
+  INVITATION_NOT_FOUND: { status: 404, title: 'Invitation not found' },
+  INVITATION_EXPIRED: { status: 410, title: 'Invitation expired' },
+  INVITATION_USED: { status: 410, title: 'Invitation already accepted' },
+  INVITATION_CANCELLED: { status: 410, title: 'Invitation cancelled' },
+  ALREADY_A_USER: { status: 409, title: 'Already a user of the installation' },
+  INSTALLER_DISABLED: { status: 409, title: 'Installer access disabled by the owner' },
+  USER_NOT_FOUND: { status: 404, title: 'User not found' },
+  OWNER_ACCESS_FIXED: { status: 409, title: "The owner's access cannot be disabled or removed" },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

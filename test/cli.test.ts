@@ -120,6 +120,20 @@ describe('witty CLI', { timeout: SPAWN_TIMEOUT_MS }, () => {
       });
     });
 
+    it('takes --first-name and --last-name', async () => {
+      const named = await wittyJson(
+        [
+          ...newAccount('named@example.com', 'installer'),
+          '--first-name',
+          'Bob',
+          '--last-name',
+          'Durand',
+        ],
+        settings,
+      );
+      expect(named).toMatchObject({ role: 'installer', firstName: 'Bob', lastName: 'Durand' });
+    });
+
     it('refuses an e-mail address that already has an account, with exit code 1', async () => {
       const run = await witty(newAccount('owner@example.com'), settings);
 

@@ -70,6 +70,7 @@ describe('loadConfig', () => {
           from: 'Witty-Home <no-reply@localhost>',
           retryDelaysSeconds: [60, 300, 900, 1800, ...Array<number>(24).fill(3600)],
         },
+        invitationTtlSeconds: 7 * 86400,
       });
     });
 
@@ -210,6 +211,7 @@ describe('loadConfig', () => {
       ['WITTY_REFRESH_TOKEN_TTL_SECONDS', '60'],
       ['WITTY_TRUST_PROXY', 'yes'],
       ['WITTY_SHUTDOWN_TIMEOUT_MS', '-5'],
+      ['WITTY_INVITATION_TTL_SECONDS', '10'],
     ])('%s=%j is rejected, naming the setting and the value', (variable, value) => {
       const error = configErrorOf({ [variable]: value });
 

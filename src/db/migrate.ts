@@ -9,6 +9,7 @@ import { oauthSecretsHashed } from './migrations/0006-oauth-secrets-hashed.js';
 import { platformCommands } from './migrations/0005-platform-commands.js';
 import { webhooks } from './migrations/0009-webhooks.js';
 import { mail } from './migrations/0010-mail.js';
+import { sharing } from './migrations/0011-sharing.js';
 
 /** The migrations, in order; each is a function of the dialect so both schemas stay one. */
 function migrationsFor(store: Store): Record<string, Migration> {
@@ -22,6 +23,7 @@ function migrationsFor(store: Store): Record<string, Migration> {
     '0008-command-deadlines': commandDeadlines(),
     '0009-webhooks': webhooks(store.dialect),
     '0010-mail': mail(),
+    '0011-sharing': sharing(),
   };
 }
 

@@ -357,6 +357,24 @@ export interface NotificationSettingsTable {
   updated_at: Timestamp;
 }
 
+/** An owner's invitation of an installer; the activation code is kept as its SHA-256 hash. */
+export interface InvitationsTable {
+  id: string;
+  installation_id: number;
+  email: string;
+  culture: 'en-GB' | 'fr-FR' | 'de-DE';
+  code_hash: string;
+  invited_by: string;
+  state: 'pending' | 'accepted' | 'cancelled' | 'replaced';
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  /** When the invitation stopped being pending. */
+  ended_at: Timestamp | null;
+  /** The account that accepted, and its address then (it may differ from `email`). */
+  accepted_by: string | null;
+  accepted_email: string | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   products: ProductsTable;
@@ -386,4 +404,5 @@ export interface Database {
   mails: MailsTable;
   station_alerts: StationAlertsTable;
   notification_settings: NotificationSettingsTable;
+  invitations: InvitationsTable;
 }

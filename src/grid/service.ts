@@ -299,28 +299,29 @@ function toGridMeter(
   consent: boolean,
   role: 'owner' | 'installer',
 ): GridMeter {
+  // TIC data is the owner's, served with their consent: installers see none of it.
+  const tic = consent && role === 'owner';
   const indexes =
-    consent && meter.indexes ? (JSON.parse(meter.indexes) as Record<string, number>) : null;
+    tic && meter.indexes ? (JSON.parse(meter.indexes) as Record<string, number>) : null;
   return {
     id: meter.id,
     installationParentId: Number(meter.installation_id),
     type: 'gridMeter',
     properties: {
-      generalConsumption:
-        indexes && role === 'owner'
-          ? {
-              consumptionTotalIndex:
-                meter.total_index_wh ?? Object.values(indexes).reduce((a, b) => a + b, 0),
-              consumptions: Object.entries(indexes).map(([name, value]) => ({
-                name: name.toUpperCase(),
-                value,
-              })),
-            }
-          : null,
-      ticType: consent ? meter.tic_type : null,
-      intensitySubscribed: consent ? meter.intensity_subscribed : null,
-      currentTariff: consent && meter.current_tariff ? meter.current_tariff.toUpperCase() : null,
-      gridSubscription: consent
+      generalConsumption: indexes
+        ? {
+            consumptionTotalIndex:
+              meter.total_index_wh ?? Object.values(indexes).reduce((a, b) => a + b, 0),
+            consumptions: Object.entries(indexes).map(([name, value]) => ({
+              name: name.toUpperCase(),
+              value,
+            })),
+          }
+        : null,
+      ticType: tic ? meter.tic_type : null,
+      intensitySubscribed: tic ? meter.intensity_subscribed : null,
+      currentTariff: tic && meter.current_tariff ? meter.current_tariff.toUpperCase() : null,
+      gridSubscription: tic
         ? (meter.subscription as GridMeter['properties']['gridSubscription'])
         : null,
     },

@@ -79,7 +79,7 @@ export class EventSubscriptionService {
 
   /** Subscriptions are the owner's: an installer gets 403, anyone else 404. */
   private async require(caller: Caller, installationId: number): Promise<void> {
-    await this.deps.access.require(caller, installationId, 'manage');
+    await this.deps.access.require(caller, installationId, 'notify');
   }
 
   private async find(

@@ -9,6 +9,7 @@ import { buildApp } from '../../src/app.js';
 import type { Clock } from '../../src/clock.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { issueOperatorAccessToken, type Account, type Role } from '../../src/identity/index.js';
+import type { SharingMail, SharingMailer } from '../../src/sharing/index.js';
 import { freePort } from './http.js';
 
 export type TestDialect = 'sqlite' | 'postgres';
@@ -86,7 +87,11 @@ export interface TestApp {
   subscriptionId: string;
   close(): Promise<void>;
   /** Creates an account and an access token for it. */
-  user(role?: Role, email?: string): Promise<{ account: Account; token: string }>;
+  user(
+    role?: Role,
+    email?: string,
+    names?: { firstName: string; lastName: string },
+  ): Promise<{ account: Account; token: string }>;
   /** Calls the API with the test key and the given token. */
   api(
     method: InjectOptions['method'],
@@ -109,7 +114,12 @@ let counter = 0;
 export async function createTestApp(
   dialect: TestDialect,
   env: Record<string, string> = {},
-  options: { listen?: boolean; database?: { env: Record<string, string> } } = {},
+  options: {
+    listen?: boolean;
+    database?: { env: Record<string, string> };
+    /** Receives the sharing mails (invitations, owner notices) once their change commits. */
+    sharingMailer?: SharingMailer;
+  } = {},
 ): Promise<TestApp> {
   const database = options.database
     ? { env: options.database.env, drop: async () => undefined }
@@ -122,7 +132,10 @@ export async function createTestApp(
     ...env,
   });
   const clock = new TestClock();
-  const app = await buildApp(config, { clock });
+  const app = await buildApp(config, {
+    clock,
+    ...(options.sharingMailer ? { sharingMailer: options.sharingMailer } : {}),
+  });
   if (options.listen) await app.listen({ port, host: '127.0.0.1' });
   const { platform } = app;
   const keys = await platform.identity.issueStarterPackKeys(`developer-${++counter}@example.com`);
@@ -140,11 +153,13 @@ export async function createTestApp(
     async user(
       role = 'owner',
       email = `user-${++counter}-${randomBytes(3).toString('hex')}@example.com`,
+      names,
     ) {
       const account = await platform.identity.createAccount({
         email,
         password: 'a long password',
         role,
+        ...names,
       });
       const { access_token } = await issueOperatorAccessToken(
         platform.provider,
@@ -166,6 +181,19 @@ export async function createTestApp(
       });
     },
   };
+}
+
+/** A sharing mailer that keeps what it is given. */
+export class RecordingMailer implements SharingMailer {
+  readonly sent: SharingMail[] = [];
+  enqueue(message: SharingMail): Promise<void> {
+    this.sent.push(message);
+    return Promise.resolve();
+  }
+  /** The mails of one kind, in the order they were queued. */
+  of<K extends SharingMail['kind']>(kind: K): Extract<SharingMail, { kind: K }>[] {
+    return this.sent.filter((m): m is Extract<SharingMail, { kind: K }> => m.kind === kind);
+  }
 }
 
 /** Reads one of the guide's JSON examples. */

@@ -72,6 +72,14 @@ describe('OpenAPI document', () => {
         `GET ${meter}/tariffs`,
         `GET ${meter}/tariffs/{tariffId}`,
         `POST ${meter}/tariffs`,
+        'GET /installations/{installationId}/invitations',
+        'POST /installations/{installationId}/invitations',
+        'DELETE /installations/{installationId}/invitations/{email}',
+        'POST /invitations/operators/accept/{activationCode}',
+        'GET /installations/{installationId}/users',
+        'POST /installations/{installationId}/users/{accountId}/operators/disable',
+        'POST /installations/{installationId}/users/{accountId}/operators/enable',
+        'DELETE /installations/{installationId}/users/{accountId}',
       ]),
     );
     expect(document.servers).toEqual([{ url: `${t.config.publicUrl}/v1` }]);

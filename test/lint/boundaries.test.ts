@@ -50,6 +50,8 @@ describe('which room may import which', () => {
       'src/stations/planted.ts',
       '../mail/index.js',
     ],
+    ['sharing knows nothing of stations', 'src/sharing/planted.ts', '../stations/index.js'],
+    ['sharing is entered through its index.ts', 'src/app.ts', './sharing/store.js'],
   ])('%s: a planted import fails', async (_name, filePath, source) => {
     const found = await violations(filePath, `import { x } from '${source}';\nexport { x };\n`);
     expect(found).toHaveLength(1);

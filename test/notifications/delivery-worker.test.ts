@@ -95,7 +95,7 @@ describeEachDialect('the delivery worker writes its attempts in batches', (diale
     const before = await deliveryIds();
     for (let n = 0; n < count; n++) {
       await t.app.platform.uow.run((stores) =>
-        stores.events.raise(
+        stores.outbox.raise(
           { id: randomUUID(), installation_id: installationId },
           'XEVFR.state_EVCS_cybersecurity',
           { cybersecurityEvent: n % 5 },

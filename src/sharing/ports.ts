@@ -1,0 +1,61 @@
+import type { CommitHooks } from '../db/unit-of-work.js';
+
+/** The cultures of the guide's invitation (`cultureCode`), in which sharing mails are written. */
+export const MAIL_CULTURES = ['en-GB', 'fr-FR', 'de-DE'] as const;
+export type MailCulture = (typeof MAIL_CULTURES)[number];
+
+/** The mails sharing sends: the invitation to the installer, and what the owner is told. */
+export type SharingMail =
+  | {
+      kind: 'invitation';
+      to: string;
+      culture: MailCulture;
+      installationName: string;
+      inviterName: string;
+      activationCode: string;
+      link: string;
+      expirationDate: string;
+    }
+  | {
+      kind: 'invitationAccepted';
+      to: string;
+      culture: MailCulture;
+      installationName: string;
+      installerName: string;
+      installerEmail: string;
+    }
+  | {
+      kind: 'installerRemoved';
+      to: string;
+      culture: MailCulture;
+      installationName: string;
+      installerName: string;
+      installerEmail: string;
+    };
+
+/**
+ * Where sharing hands its mails. The platform's binding is part of the change's unit of work:
+ * a mail is queued if and only if the change commits.
+ */
+export interface SharingMailer {
+  enqueue(message: SharingMail): Promise<void>;
+}
+
+/**
+ * Binds a mailer that is not transactional to a unit of work: the mail is handed over once the
+ * work commits, and never when it rolls back.
+ */
+export function afterCommitMailer(
+  mailer: SharingMailer,
+  hooks: CommitHooks,
+  onError: (error: unknown, message: SharingMail) => void,
+): SharingMailer {
+  return {
+    enqueue(message) {
+      hooks.afterCommit(() => {
+        mailer.enqueue(message).catch((error: unknown) => onError(error, message));
+      });
+      return Promise.resolve();
+    },
+  };
+}
