@@ -50,7 +50,60 @@ export type MailMessage =
       installerName: string;
       installerEmail: string;
     }
-  | StationErrorMessage;
+  | StationErrorMessage
+  | {
+      kind: 'accountConfirmation';
+      to: string;
+      culture: MailCulture;
+      /** May be empty: the mail then greets no one by name. */
+      name: string;
+      /** Where the address is confirmed. */
+      link: string;
+      /** ISO 8601. */
+      expirationDate: string;
+    }
+  | {
+      kind: 'passwordReset';
+      to: string;
+      culture: MailCulture;
+      /** Where a new password is chosen; it works once. */
+      link: string;
+      /** ISO 8601. */
+      expirationDate: string;
+    }
+  | {
+      kind: 'subscriptionRequested';
+      /** An administrator of the developer portal. */
+      to: string;
+      culture: MailCulture;
+      /** May be empty: the mail names the developer by e-mail address then. */
+      developerName: string;
+      developerEmail: string;
+      subscriptionName: string;
+      productName: string;
+      /** The administrators' page of pending subscriptions. */
+      link: string;
+    }
+  | {
+      kind: 'subscriptionApproved';
+      to: string;
+      culture: MailCulture;
+      subscriptionName: string;
+      productName: string;
+      /** The developer's profile page, where the subscription's keys are. */
+      link: string;
+    }
+  | {
+      kind: 'subscriptionRejected';
+      to: string;
+      culture: MailCulture;
+      subscriptionName: string;
+      productName: string;
+      /** May be empty: the mail then gives no reason. */
+      reason: string;
+      /** The products page. */
+      link: string;
+    };
 
 export type MailKind = MailMessage['kind'];
 

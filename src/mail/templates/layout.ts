@@ -3,6 +3,9 @@ import type { MailCulture } from '../messages.js';
 /** Time zone of dates in mails that carry no installation zone. */
 export const DEFAULT_MAIL_TIME_ZONE = 'Europe/Paris';
 
+/** Time zone of the developer portal's dates: its developers may live anywhere. */
+export const PORTAL_MAIL_TIME_ZONE = 'UTC';
+
 /** One block of a mail's body. */
 export type Block =
   /** A paragraph: whole sentences. */
@@ -26,6 +29,8 @@ export interface MailContent {
  */
 export interface Put {
   (value: string): string;
+  /** The same without emphasis, for a value that is not the point of its sentence (a name in a greeting). */
+  plain(value: string): string;
 }
 
 /** A mail rendered: what is stored and sent. */
@@ -40,8 +45,10 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-const asText: Put = (value) => value;
-const asHtml: Put = (value) => `<strong>${escapeHtml(value)}</strong>`;
+const asText: Put = Object.assign((value: string) => value, { plain: (value: string) => value });
+const asHtml: Put = Object.assign((value: string) => `<strong>${escapeHtml(value)}</strong>`, {
+  plain: escapeHtml,
+});
 
 /** A date as people of the culture write it, in the given zone ("12 December 2026 at 14:30"). */
 export function formatDate(iso: string, culture: MailCulture, timeZone: string): string {
