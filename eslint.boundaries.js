@@ -40,7 +40,8 @@ export const MAY_IMPORT = {
   sim: ['protocol'],
   // The demo drives the platform and the simulator.
   demo: ['identity', 'stations', 'sim', 'protocol'],
-  portal: ['identity'],
+  // The developer portal: accounts and subscriptions (identity), its mails (mail).
+  portal: ['identity', 'mail'],
   // Event subscriptions (owner only, through installations) and the webhook outbox.
   notifications: ['identity', 'installations'],
   // The mail outbox, its templates and owner alerts (settings routes authenticate through identity).

@@ -71,7 +71,7 @@ import {
   smtpTransport,
   StationAlerts,
 } from './mail/index.js';
-import { landingPage } from './portal/index.js';
+import { PortalService, PortalStore, portalRoutes } from './portal/index.js';
 import {
   afterCommitMailer,
   InstallationUserSchema,
@@ -157,6 +157,8 @@ export interface Platform {
   /** Sends the mail outbox; started by `witty serve`. */
   mails: MailWorker;
   notificationSettings: NotificationSettingsService;
+  /** The developer portal's accounts, sessions, subscriptions and decisions. */
+  portal: PortalService;
   /** Ends what the platform opened besides the store (webhook and SMTP connections). */
   closeNotifications(): Promise<void>;
   /** Gives the platform's mail hand-over the application's log. */
@@ -209,6 +211,8 @@ function storesOn(db: Executor, hooks: CommitHooks, context: StoreContext) {
         await alerts.raise(station, type, data, at);
       },
     },
+    identity: new IdentityStore(db),
+    portal: new PortalStore(db),
     installations: new InstallationStore(db),
     sharing: new SharingStore(db),
     sharingMail: context.sharingMail ? context.sharingMail(db, hooks) : mail,
@@ -347,6 +351,13 @@ export async function buildPlatform(config: Config, deps: AppDependencies = {}):
       mailStore: uow.read.mailStore,
       mails,
       notificationSettings: new NotificationSettingsService(uow.read.mailStore, clock),
+      portal: new PortalService({
+        uow,
+        identity,
+        clock,
+        publicUrl: config.publicUrl,
+        sessionTtlSeconds: config.portal.sessionTtlSeconds,
+      }),
       useLog(log) {
         mailLog.current = log;
       },
@@ -494,6 +505,14 @@ export async function buildApp(
         await purgeExpiredOidcPayloads(platform.store.db, platform.clock);
       },
     },
+    {
+      // Portal sessions and mailed links past their expiry.
+      name: 'purge expired portal sessions and links',
+      intervalMs: 3600_000,
+      run: async () => {
+        await platform.uow.read.portal.purgeExpired(platform.clock.now().toISOString());
+      },
+    },
   ];
   app.decorate('jobs', jobs);
   app.server.on('upgrade', (request, socket, head) => {
@@ -557,13 +576,21 @@ export async function buildApp(
     name: 'Witty-Home API reference',
     redirectUris: [`${config.publicUrl}/docs/oauth2-redirect.html`],
   });
+  // One count of failed sign-ins for the OpenID provider's page and the portal's.
+  const signIn = new SignInThrottle(platform.clock, config.signIn);
   await registerOidcRoutes(app, {
     provider: platform.provider,
     identity: platform.identity,
-    signIn: new SignInThrottle(platform.clock, config.signIn),
+    signIn,
   });
   await registerApiReference(app);
-  app.get('/', async (_request, reply) => reply.type('text/html').send(landingPage(config)));
+  await app.register(portalRoutes, {
+    portal: platform.portal,
+    mail: platform.mailStore,
+    signIn,
+    publicUrl: config.publicUrl,
+    openMailbox: config.portal.openMailbox,
+  });
   await app.register(webhookValidationRoutes, { subscriptions: platform.eventSubscriptions });
   await app.register(invitationPageRoutes, { sharing: platform.sharing });
 

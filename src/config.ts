@@ -102,6 +102,13 @@ const EnvironmentSchema = Type.Object({
   }),
   /** How long an installer invitation's activation code works, in seconds (7 days). */
   WITTY_INVITATION_TTL_SECONDS: Type.Integer({ minimum: 60, default: 7 * 86400 }),
+  /** How long a portal sign-in lasts, in seconds (7 days). */
+  WITTY_PORTAL_SESSION_TTL_SECONDS: Type.Integer({ minimum: 60, default: 7 * 86400 }),
+  /**
+   * Development only: the portal's mailbox shows every mail of the local outbox to anyone, like
+   * a mail catcher, so that sign-up links can be followed with no mail server (the demo sets it).
+   */
+  WITTY_PORTAL_OPEN_MAILBOX: Type.Boolean({ default: false }),
 });
 
 type Environment = Static<typeof EnvironmentSchema>;
@@ -155,6 +162,7 @@ export interface Config {
     readonly retryDelaysSeconds: readonly number[];
   };
   readonly invitationTtlSeconds: number;
+  readonly portal: { readonly sessionTtlSeconds: number; readonly openMailbox: boolean };
 }
 
 /** Raised when settings are invalid; lists every problem at once. */
@@ -292,6 +300,10 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       retryDelaysSeconds: env.WITTY_MAIL_RETRY_DELAYS_SECONDS.split(',').map((d) => Number(d)),
     },
     invitationTtlSeconds: env.WITTY_INVITATION_TTL_SECONDS,
+    portal: {
+      sessionTtlSeconds: env.WITTY_PORTAL_SESSION_TTL_SECONDS,
+      openMailbox: env.WITTY_PORTAL_OPEN_MAILBOX,
+    },
   });
 }
 

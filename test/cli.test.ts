@@ -117,6 +117,8 @@ describe('witty CLI', { timeout: SPAWN_TIMEOUT_MS }, () => {
         firstName: null,
         lastName: null,
         enabled: true,
+        emailConfirmed: true,
+        culture: 'en-GB',
       });
     });
 

@@ -71,6 +71,7 @@ describe('loadConfig', () => {
           retryDelaysSeconds: [60, 300, 900, 1800, ...Array<number>(24).fill(3600)],
         },
         invitationTtlSeconds: 7 * 86400,
+        portal: { sessionTtlSeconds: 7 * 86400, openMailbox: false },
       });
     });
 

@@ -8,7 +8,7 @@ export async function demo(config: Config, options: Options): Promise<number> {
   const controlPort = portOf(options['control-port'], config.port + 1);
   const days = daysOf(options, 90);
   return serve(config, async (app) => {
-    const [{ startDemo, DEMO_OWNER }, { controlServer }] = await Promise.all([
+    const [{ startDemo, DEMO_ADMIN, DEMO_OWNER }, { controlServer }] = await Promise.all([
       import('../demo/index.js'),
       import('../sim/index.js'),
     ]);
@@ -32,6 +32,8 @@ export async function demo(config: Config, options: Options): Promise<number> {
         'Witty-Home demo',
         `  Portal       ${config.publicUrl}/  (API reference: ${config.publicUrl}/docs)`,
         `  Owner login  ${DEMO_OWNER.email} / ${DEMO_OWNER.password}`,
+        `  Admin login  ${DEMO_ADMIN.email} / ${DEMO_ADMIN.password}  (${config.publicUrl}/signin)`,
+        `  Mailbox      ${config.publicUrl}/mailbox${config.portal.openMailbox ? '  (every mail sent, no mail server needed)' : ''}`,
         `  API key      ${demo.apiKey}`,
         `  Sim control  ${controlUrl}/stations  (virtual time ×${speed})`,
         '  Try:',

@@ -93,13 +93,20 @@ const OPTION_SPEC = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-/** A command: its settings are read only when it needs them (openapi and sim need none). */
-type Command = (options: Options, config: () => Config) => Promise<number>;
+/**
+ * A command: its settings are read only when it needs them (openapi and sim need none), over
+ * defaults of its own that the environment overrides.
+ */
+type Command = (
+  options: Options,
+  config: (defaults?: Record<string, string>) => Config,
+) => Promise<number>;
 
 /** Every `witty` command, one file each in this folder. */
 const COMMANDS: Record<string, Command> = {
   serve: (_options, config) => serve(config()),
-  demo: (options, config) => demo(config(), options),
+  // The demo has no mail server: its mailbox page shows every mail, like a mail catcher.
+  demo: (options, config) => demo(config({ WITTY_PORTAL_OPEN_MAILBOX: 'true' }), options),
   migrate: (_options, config) => migrate(config()),
   'users create': (options, config) => createUser(config(), options),
   'apikeys create': (options, config) => createApiKeys(config(), options),
@@ -148,7 +155,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   try {
     const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
     if (!command) throw new UsageError(`unknown command "${name}"`);
-    return await command(options, () => loadConfig(env));
+    return await command(options, (defaults = {}) => loadConfig({ ...defaults, ...env }));
   } catch (error) {
     if (error instanceof UsageError) {
       process.stderr.write(`witty: ${error.message}\n\n${USAGE}\n`);

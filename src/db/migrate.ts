@@ -10,6 +10,7 @@ import { platformCommands } from './migrations/0005-platform-commands.js';
 import { webhooks } from './migrations/0009-webhooks.js';
 import { mail } from './migrations/0010-mail.js';
 import { sharing } from './migrations/0011-sharing.js';
+import { portal } from './migrations/0012-portal.js';
 
 /** The migrations, in order; each is a function of the dialect so both schemas stay one. */
 function migrationsFor(store: Store): Record<string, Migration> {
@@ -24,6 +25,7 @@ function migrationsFor(store: Store): Record<string, Migration> {
     '0009-webhooks': webhooks(store.dialect),
     '0010-mail': mail(),
     '0011-sharing': sharing(),
+    '0012-portal': portal(),
   };
 }
 

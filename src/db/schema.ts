@@ -15,6 +15,10 @@ export interface AccountsTable {
   enabled: Flag;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** When the owner of the address confirmed it (null: a portal sign-up not yet confirmed). */
+  email_confirmed_at: Timestamp | null;
+  /** The language of the account's mails: en-GB | fr-FR | de-DE. */
+  culture: string;
 }
 
 export interface ProductsTable {
@@ -33,6 +37,8 @@ export interface SubscriptionsTable {
   state: 'pending' | 'approved' | 'rejected' | 'suspended';
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** What the administrator wrote when rejecting it. */
+  decision_reason: string | null;
 }
 
 export interface SubscriptionKeysTable {
@@ -405,4 +411,24 @@ export interface Database {
   station_alerts: StationAlertsTable;
   notification_settings: NotificationSettingsTable;
   invitations: InvitationsTable;
+  web_sessions: WebSessionsTable;
+  account_links: AccountLinksTable;
+}
+
+/** A signed-in browser of the portal; the cookie holds the id, the table its SHA-256 hash. */
+export interface WebSessionsTable {
+  id_hash: string;
+  account_id: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+/** A single-use link sent by mail (address confirmation, password reset), by its token's hash. */
+export interface AccountLinksTable {
+  token_hash: string;
+  account_id: string;
+  purpose: 'confirm-email' | 'reset-password';
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
 }

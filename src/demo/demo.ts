@@ -15,6 +15,9 @@ import {
 import type { ChargeMode } from '../domain/charge-mode.js';
 
 export const DEMO_OWNER = { email: 'owner@demo.witty-home.test', password: 'witty-demo-owner' };
+
+/** The demo's administrator, who approves the subscriptions of partners who sign up. */
+export const DEMO_ADMIN = { email: 'admin@demo.witty-home.test', password: 'witty-demo-admin' };
 const DEMO_PARTNER = 'partner@demo.witty-home.test';
 
 interface DemoHome {
@@ -90,6 +93,14 @@ export async function startDemo(
       firstName: 'Demo',
       lastName: 'Owner',
     }));
+  if (!(await identity.findAccountByEmail(DEMO_ADMIN.email))) {
+    await identity.createAccount({
+      ...DEMO_ADMIN,
+      role: 'admin',
+      firstName: 'Demo',
+      lastName: 'Administrator',
+    });
+  }
   const caller: Caller = {
     account: owner,
     subscription: {

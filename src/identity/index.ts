@@ -16,9 +16,14 @@ export {
   IdentityError,
   IdentityService,
   type IssuedKeys,
+  MIN_PASSWORD_LENGTH,
+  type NewAccount,
+  normalizeEmail,
+  toAccount,
   type Role,
   ROLES,
   STARTER_PACK_PRODUCT_ID,
   type SubscriptionCaller,
 } from './service.js';
-export { IdentityStore } from './store.js';
+export { type AccountRow, IdentityStore, type SubscriptionRow } from './store.js';
+export { hashPassword } from './passwords.js';

@@ -18,6 +18,10 @@ export interface Account {
   firstName: string | null;
   lastName: string | null;
   enabled: boolean;
+  /** False for a portal sign-up whose address is not yet confirmed. */
+  emailConfirmed: boolean;
+  /** The language of the account's mails (en-GB | fr-FR | de-DE). */
+  culture: string;
 }
 
 /** The caller of an API request, once its subscription key has been checked. */
@@ -43,6 +47,20 @@ export class IdentityError extends Error {
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
+/** The shortest password an account may have. */
+export const MIN_PASSWORD_LENGTH = 8;
+
+/** What an account is made of. */
+export interface NewAccount {
+  email: string;
+  password: string;
+  role: Role;
+  firstName?: string | null;
+  lastName?: string | null;
+  /** The language of its mails (en-GB by default). */
+  culture?: string;
+}
+
 /** Normalizes an e-mail address for storage and look-up. */
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
@@ -59,25 +77,30 @@ export class IdentityService {
     private readonly clock: Clock,
   ) {}
 
-  async createAccount(input: {
-    email: string;
-    password: string;
-    role: Role;
-    firstName?: string | null;
-    lastName?: string | null;
-  }): Promise<Account> {
+  /** Creates an account made by an operator or a test: its address counts as confirmed. */
+  async createAccount(input: NewAccount): Promise<Account> {
+    const row = await this.accountRow(input, { confirmed: true });
+    if (await this.store.findAccountByEmail(row.email)) {
+      throw new IdentityError(`an account already exists for ${row.email}`);
+    }
+    await this.store.insertAccount(row);
+    return toAccount(row);
+  }
+
+  /**
+   * The row of a new account, checked and with its password hashed, for the caller to insert
+   * (in its own transaction); `confirmed: false` for a sign-up whose address is not yet proven.
+   */
+  async accountRow(input: NewAccount, options: { confirmed: boolean }): Promise<AccountRow> {
     const email = normalizeEmail(input.email);
     if (!EMAIL.test(email)) throw new IdentityError(`not an e-mail address: ${input.email}`);
-    if (input.password.length < 8)
-      throw new IdentityError('password must have 8 characters or more');
+    if (input.password.length < MIN_PASSWORD_LENGTH)
+      throw new IdentityError(`password must have ${MIN_PASSWORD_LENGTH} characters or more`);
     if (!ROLES.includes(input.role)) {
       throw new IdentityError(`role must be one of ${ROLES.join(', ')}, not ${input.role}`);
     }
-    if (await this.store.findAccountByEmail(email)) {
-      throw new IdentityError(`an account already exists for ${email}`);
-    }
     const now = this.clock.now().toISOString();
-    const row: AccountRow = {
+    return {
       id: randomUUID(),
       email,
       password_hash: await hashPassword(input.password),
@@ -87,9 +110,9 @@ export class IdentityService {
       enabled: 1,
       created_at: now,
       updated_at: now,
+      email_confirmed_at: options.confirmed ? now : null,
+      culture: input.culture ?? 'en-GB',
     };
-    await this.store.insertAccount(row);
-    return toAccount(row);
   }
 
   async findAccount(accountId: string): Promise<Account | undefined> {
@@ -128,6 +151,7 @@ export class IdentityService {
       state: 'pending',
       created_at: now,
       updated_at: now,
+      decision_reason: null,
     };
     await this.store.insertSubscription(subscription);
     return subscription;
@@ -216,7 +240,8 @@ export class IdentityService {
 const DUMMY_HASH =
   'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
-function toAccount(row: AccountRow): Account {
+/** The account a row describes. */
+export function toAccount(row: AccountRow): Account {
   return {
     accountId: row.id,
     email: row.email,
@@ -224,5 +249,7 @@ function toAccount(row: AccountRow): Account {
     firstName: row.first_name,
     lastName: row.last_name,
     enabled: row.enabled === 1,
+    emailConfirmed: row.email_confirmed_at !== null,
+    culture: row.culture,
   };
 }

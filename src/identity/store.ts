@@ -1,4 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
+import { atomically } from '../db/unit-of-work.js';
 import type { AccountsTable, Database, SubscriptionsTable } from '../db/schema.js';
 
 export type AccountRow = Selectable<AccountsTable>;
@@ -18,6 +19,138 @@ export class IdentityStore {
 
   async insertAccount(account: AccountRow): Promise<void> {
     await this.db.insertInto('accounts').values(account).execute();
+  }
+
+  async confirmEmail(accountId: string, at: string): Promise<void> {
+    await this.db
+      .updateTable('accounts')
+      .set({ email_confirmed_at: at, updated_at: at })
+      .where('id', '=', accountId)
+      .where('email_confirmed_at', 'is', null)
+      .execute();
+  }
+
+  async setPasswordHash(accountId: string, passwordHash: string, at: string): Promise<void> {
+    await this.db
+      .updateTable('accounts')
+      .set({ password_hash: passwordHash, updated_at: at })
+      .where('id', '=', accountId)
+      .execute();
+  }
+
+  /** Enables or disables an account; false when there is none. */
+  async setAccountEnabled(accountId: string, enabled: boolean, at: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('accounts')
+      .set({ enabled: enabled ? 1 : 0, updated_at: at })
+      .where('id', '=', accountId)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /** Accounts, newest first. */
+  listAccounts(limit: number): Promise<AccountRow[]> {
+    return this.db
+      .selectFrom('accounts')
+      .selectAll()
+      .orderBy('created_at', 'desc')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+  }
+
+  /** The enabled administrators. */
+  listAdmins(): Promise<AccountRow[]> {
+    return this.db
+      .selectFrom('accounts')
+      .selectAll()
+      .where('role', '=', 'admin')
+      .where('enabled', '=', 1)
+      .orderBy('created_at')
+      .execute();
+  }
+
+  listProducts() {
+    return this.db.selectFrom('products').selectAll().orderBy('name').execute();
+  }
+
+  findProduct(id: string) {
+    return this.db.selectFrom('products').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** A subscription with its product's name and its account. */
+  findSubscription(id: string) {
+    return this.subscriptionsWithProduct().where('s.id', '=', id).executeTakeFirst();
+  }
+
+  /** An account's subscriptions, oldest first, with their products' names. */
+  subscriptionsOf(accountId: string) {
+    return this.subscriptionsWithProduct()
+      .where('s.account_id', '=', accountId)
+      .orderBy('s.created_at')
+      .orderBy('s.id')
+      .execute();
+  }
+
+  /** Subscriptions in a state, oldest first (the administrator's queue). */
+  subscriptionsIn(state: SubscriptionRow['state'], limit: number) {
+    return this.subscriptionsWithProduct()
+      .where('s.state', '=', state)
+      .orderBy('s.created_at')
+      .orderBy('s.id')
+      .limit(limit)
+      .execute();
+  }
+
+  private subscriptionsWithProduct() {
+    return this.db
+      .selectFrom('subscriptions as s')
+      .innerJoin('products as p', 'p.id', 's.product_id')
+      .innerJoin('accounts as a', 'a.id', 's.account_id')
+      .selectAll('s')
+      .select([
+        'p.name as product_name',
+        'a.email as account_email',
+        'a.first_name as account_first_name',
+        'a.last_name as account_last_name',
+        'a.culture as account_culture',
+      ]);
+  }
+
+  /** The live (unrevoked) keys' hints of some subscriptions. */
+  liveKeyHints(subscriptionIds: readonly string[]) {
+    if (subscriptionIds.length === 0) return Promise.resolve([]);
+    return this.db
+      .selectFrom('subscription_keys')
+      .select(['subscription_id', 'slot', 'key_hint', 'created_at'])
+      .where('subscription_id', 'in', subscriptionIds)
+      .where('revoked_at', 'is', null)
+      .execute();
+  }
+
+  async renameSubscription(id: string, name: string, at: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('subscriptions')
+      .set({ name, updated_at: at })
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /** Approves or rejects a pending subscription; false when it is no longer pending. */
+  async decideSubscription(
+    id: string,
+    state: 'approved' | 'rejected',
+    reason: string | null,
+    at: string,
+  ): Promise<boolean> {
+    const result = await this.db
+      .updateTable('subscriptions')
+      .set({ state, decision_reason: reason, updated_at: at })
+      .where('id', '=', id)
+      .where('state', '=', 'pending')
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
   }
 
   listSubscriptions(accountId: string, productId: string): Promise<SubscriptionRow[]> {
@@ -64,7 +197,7 @@ export class IdentityStore {
     keyHint: string,
     at: string,
   ): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await atomically(this.db, async (trx) => {
       await trx
         .updateTable('subscription_keys')
         .set({ revoked_at: at })

@@ -1,2 +1,4 @@
 // What other rooms may use of portal.
-export { landingPage } from './landing.js';
+export { portalRoutes, type PortalRouteOptions } from './routes.js';
+export { PortalService, type PortalStores, type PortalUnitOfWork } from './service.js';
+export { PortalStore } from './store.js';

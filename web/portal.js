@@ -1,0 +1,14 @@
+// The portal's client code: copy buttons. Pages work without it.
+for (const button of document.querySelectorAll('button[data-copy]')) {
+  button.hidden = false;
+  button.addEventListener('click', async () => {
+    const source = document.getElementById(button.dataset.copy);
+    if (!source || !navigator.clipboard) return;
+    await navigator.clipboard.writeText(source.textContent.trim());
+    const label = button.textContent;
+    button.textContent = button.dataset.copied || label;
+    setTimeout(() => {
+      button.textContent = label;
+    }, 2000);
+  });
+}
