@@ -21,6 +21,7 @@ export const FEATURES = [
   'notifications',
   'mail',
   'sharing',
+  'sandbox',
 ];
 
 /** The features each room may import (through their index.ts). */
@@ -42,6 +43,8 @@ export const MAY_IMPORT = {
   demo: ['identity', 'stations', 'sim', 'protocol'],
   // The developer portal: accounts and subscriptions (identity), its mails (mail).
   portal: ['identity', 'mail'],
+  // Try-it sandboxes: an owner per approved subscription, with a virtual station (sim).
+  sandbox: ['identity', 'sim'],
   // Event subscriptions (owner only, through installations) and the webhook outbox.
   notifications: ['identity', 'installations'],
   // The mail outbox, its templates and owner alerts (settings routes authenticate through identity).

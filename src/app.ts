@@ -35,6 +35,7 @@ import {
   loadSigningKeys,
   purgeExpiredOidcPayloads,
   registerApiAuthentication,
+  issueOperatorAccessToken,
   registerClient,
   registerOidcRoutes,
 } from './identity/index.js';
@@ -72,6 +73,7 @@ import {
   StationAlerts,
 } from './mail/index.js';
 import { PortalService, PortalStore, portalRoutes } from './portal/index.js';
+import { SandboxService, SandboxStore } from './sandbox/index.js';
 import {
   afterCommitMailer,
   InstallationUserSchema,
@@ -171,6 +173,8 @@ declare module 'fastify' {
     gateway: OcppGateway;
     /** Periodic work, started by `witty serve` (buildApp starts no timer for it). */
     jobs: readonly Job[];
+    /** The try-it sandboxes of approved subscriptions (their stations run in `witty serve`). */
+    sandboxes: SandboxService;
   }
 }
 
@@ -452,6 +456,32 @@ export async function buildApp(
     telemetry: platform.telemetry,
     clock: platform.clock,
   });
+  const sandboxes = new SandboxService({
+    store: new SandboxStore(platform.store.db),
+    clock: platform.clock,
+    accounts: platform.identity,
+    installations: platform.installations,
+    devices: platform.devices,
+    stations: {
+      findByUid: (uid) => platform.stationStore.findByUid(uid),
+      associate: (caller, installationId, request) =>
+        stations.associate(caller, installationId, request),
+    },
+    muteAlerts: (accountId) =>
+      platform.mailStore.setStationErrorEmails(
+        accountId,
+        false,
+        platform.clock.now().toISOString(),
+      ),
+  });
+  app.decorate('sandboxes', sandboxes);
+  // An approved subscription gets its sandbox at once, so that its station is live by the time
+  // the developer opens the API reference (the reference makes it too, if this failed).
+  platform.portal.onApproved((subscriptionId, developer) => {
+    sandboxes
+      .ensure(subscriptionId, developer)
+      .catch((error: unknown) => app.log.error({ err: error, subscriptionId }, 'sandbox not made'));
+  });
   const grid = new GridService({
     grid: platform.gridStore,
     uow: platform.uow,
@@ -590,6 +620,22 @@ export async function buildApp(
     signIn,
     publicUrl: config.publicUrl,
     openMailbox: config.portal.openMailbox,
+    // What the API reference's try-it calls with: the sandbox owner's token and its station.
+    sandboxAccess: async (developer, subscriptionId) => {
+      const sandbox = await sandboxes.ensure(subscriptionId, developer);
+      const station = await platform.stationStore.findByUid(sandbox.stationUid);
+      const token = await issueOperatorAccessToken(
+        platform.provider,
+        { config, identityStore: platform.identityStore, clock: platform.clock },
+        sandbox.ownerAccountId,
+      );
+      return {
+        accessToken: token.access_token,
+        expiresIn: token.expires_in,
+        installationId: sandbox.installationId,
+        chargingStationId: station?.id ?? null,
+      };
+    },
   });
   await app.register(webhookValidationRoutes, { subscriptions: platform.eventSubscriptions });
   await app.register(invitationPageRoutes, { sharing: platform.sharing });

@@ -109,6 +109,11 @@ const EnvironmentSchema = Type.Object({
    * a mail catcher, so that sign-up links can be followed with no mail server (the demo sets it).
    */
   WITTY_PORTAL_OPEN_MAILBOX: Type.Boolean({ default: false }),
+  /**
+   * Whether `witty serve` runs the virtual stations of the try-it sandboxes. With several nodes
+   * on one database, leave it on for one node only.
+   */
+  WITTY_SANDBOX_STATIONS: Type.Boolean({ default: true }),
 });
 
 type Environment = Static<typeof EnvironmentSchema>;
@@ -163,6 +168,7 @@ export interface Config {
   };
   readonly invitationTtlSeconds: number;
   readonly portal: { readonly sessionTtlSeconds: number; readonly openMailbox: boolean };
+  readonly sandboxStations: boolean;
 }
 
 /** Raised when settings are invalid; lists every problem at once. */
@@ -304,6 +310,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       sessionTtlSeconds: env.WITTY_PORTAL_SESSION_TTL_SECONDS,
       openMailbox: env.WITTY_PORTAL_OPEN_MAILBOX,
     },
+    sandboxStations: env.WITTY_SANDBOX_STATIONS,
   });
 }
 

@@ -72,6 +72,7 @@ describe('loadConfig', () => {
         },
         invitationTtlSeconds: 7 * 86400,
         portal: { sessionTtlSeconds: 7 * 86400, openMailbox: false },
+        sandboxStations: true,
       });
     });
 

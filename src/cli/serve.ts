@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../app.js';
 import { startJobs } from '../jobs.js';
 import type { Config } from '../config.js';
+import { SandboxStations } from '../sandbox/index.js';
 import { StartError } from './options.js';
 
 /**
@@ -27,10 +28,21 @@ export async function serve(
   const jobs = startJobs(app.jobs, app.log);
   app.platform.deliveries.start();
   app.platform.mails.start();
+  // The try-it sandboxes' stations connect to this process like any station.
+  const sandboxStations = config.sandboxStations
+    ? new SandboxStations({
+        sandboxes: app.sandboxes,
+        resetSecret: (uid) => app.platform.devices.resetSecret(uid),
+        url: `ws://${localAddress(config.host)}:${config.port}`,
+        log: (error, uid) => app.log.error({ err: error, uid }, 'sandbox station not started'),
+      })
+    : undefined;
   let cleanup: (() => Promise<void>) | undefined;
   try {
+    await sandboxStations?.start();
     cleanup = afterListen ? await afterListen(app) : undefined;
   } catch (error) {
+    await sandboxStations?.stop();
     await jobs.stop();
     await app.close();
     throw error;
@@ -65,6 +77,7 @@ export async function serve(
       jobs
         .stop()
         .then(() => (cleanup ?? (() => Promise.resolve()))())
+        .then(() => sandboxStations?.stop())
         .then(() => app.close())
         .then(
           () => {
@@ -80,4 +93,10 @@ export async function serve(
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+}
+
+/** An address this process's own clients reach it at, from the address it listens on. */
+function localAddress(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === 'localhost') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
 }

@@ -413,6 +413,7 @@ export interface Database {
   invitations: InvitationsTable;
   web_sessions: WebSessionsTable;
   account_links: AccountLinksTable;
+  sandboxes: SandboxesTable;
 }
 
 /** A signed-in browser of the portal; the cookie holds the id, the table its SHA-256 hash. */
@@ -431,4 +432,13 @@ export interface AccountLinksTable {
   created_at: Timestamp;
   expires_at: Timestamp;
   used_at: Timestamp | null;
+}
+
+/** The try-it sandbox of an approved subscription: an owner, an installation, a virtual station. */
+export interface SandboxesTable {
+  subscription_id: string;
+  owner_account_id: string;
+  installation_id: number;
+  station_uid: string;
+  created_at: Timestamp;
 }

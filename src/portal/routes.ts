@@ -29,6 +29,16 @@ export interface PortalRouteOptions {
   signIn: SignInThrottle;
   publicUrl: string;
   openMailbox: boolean;
+  /** The sandbox of an approved subscription: a token of its owner, and where its station is. */
+  sandboxAccess(
+    developer: Account,
+    subscriptionId: string,
+  ): Promise<{
+    accessToken: string;
+    expiresIn: number;
+    installationId: number;
+    chargingStationId: string | null;
+  }>;
 }
 
 const SESSION_COOKIE = 'witty_session';
@@ -409,6 +419,28 @@ export async function portalRoutes(app: FastifyInstance, options: PortalRouteOpt
           newKey: { subscriptionId: id, slot, key },
         }),
       );
+    },
+  );
+
+  // What the API reference's try-it calls with: the subscription's sandbox owner (JSON, for the
+  // reference page of the same origin; another origin cannot read it).
+  app.get<{ Params: { id: string } }>(
+    '/profile/subscriptions/:id/sandbox',
+    async (request, reply) => {
+      const account = await portal.sessionAccount(request.cookies[SESSION_COOKIE]);
+      if (!account)
+        return reply
+          .status(401)
+          .send({ code: 'SIGN_IN_REQUIRED', detail: 'Sign in to the portal first.' });
+      const { id } = request.params;
+      if (!ID.test(id)) throw new PortalRefusal('notFound');
+      const subscription = await portal.approvedSubscription(account, id);
+      const access = await options.sandboxAccess(account, subscription.id);
+      return reply.send({
+        subscriptionId: subscription.id,
+        subscriptionName: subscription.name,
+        ...access,
+      });
     },
   );
 

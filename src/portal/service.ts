@@ -118,6 +118,10 @@ function checkPassword(problems: FieldProblem[], field: string, value: string | 
  * mails it sends commit as one transaction.
  */
 export class PortalService {
+  private readonly approvedListeners = new Set<
+    (subscriptionId: string, developer: Account) => void
+  >();
+
   constructor(
     private readonly deps: {
       uow: PortalUnitOfWork;
@@ -127,6 +131,11 @@ export class PortalService {
       sessionTtlSeconds: number;
     },
   ) {}
+
+  /** Calls `listener` after each approval has committed. */
+  onApproved(listener: (subscriptionId: string, developer: Account) => void): void {
+    this.approvedListeners.add(listener);
+  }
 
   private now(): Date {
     return this.deps.clock.now();
@@ -459,7 +468,7 @@ export class PortalService {
     reasonInput?: string,
   ): Promise<{ name: string }> {
     const reason = decision === 'rejected' ? (reasonInput ?? '').trim().slice(0, 500) : '';
-    return this.deps.uow.run(async (stores) => {
+    const decided = await this.deps.uow.run(async (stores) => {
       const row = await stores.identity.findSubscription(subscriptionId);
       if (!row) throw new PortalRefusal('notFound');
       const decided = await stores.identity.decideSubscription(
@@ -480,8 +489,21 @@ export class PortalService {
           ? { kind: 'subscriptionApproved', ...common, link: this.url('/profile') }
           : { kind: 'subscriptionRejected', ...common, reason, link: this.url('/products') },
       );
-      return { name: row.name };
+      return { name: row.name, developerId: row.account_id };
     });
+    if (decision === 'approved' && this.approvedListeners.size > 0) {
+      const developer = await this.deps.identity.findAccount(decided.developerId);
+      if (developer)
+        for (const listener of this.approvedListeners) listener(subscriptionId, developer);
+    }
+    return { name: decided.name };
+  }
+
+  /** A developer's approved subscription (what the API reference's try-it calls with). */
+  async approvedSubscription(account: Account, subscriptionId: string) {
+    const row = await this.ownSubscription(account, subscriptionId);
+    if (row.state !== 'approved') throw new PortalRefusal('forbidden');
+    return { id: row.id, name: row.name };
   }
 
   /** Accounts for the administrators, newest first. */

@@ -4,7 +4,8 @@ import { sql, type Kysely } from 'kysely';
  * The developer portal: browser sessions, single-use links sent by mail (address confirmation,
  * password reset), the address confirmation of accounts and the language their mails are
  * written in, and the reason given when a subscription is rejected. Session ids and link tokens
- * are kept only as their SHA-256 hashes. Accounts that exist already were made by an operator
+ * are kept only as their SHA-256 hashes. Each approved subscription gets a sandbox: an owner
+ * account with an installation and a virtual station, for the API reference's try-it. Accounts that exist already were made by an operator
  * (`witty users create`): their address counts as confirmed.
  */
 export function portal() {
@@ -46,6 +47,18 @@ export function portal() {
         .createIndex('account_links_account')
         .on('account_links')
         .columns(['account_id', 'purpose'])
+        .execute();
+      await db.schema
+        .createTable('sandboxes')
+        .addColumn('subscription_id', 'text', (c) =>
+          c.primaryKey().references('subscriptions.id').onDelete('cascade'),
+        )
+        .addColumn('owner_account_id', 'text', (c) =>
+          c.notNull().references('accounts.id').onDelete('cascade'),
+        )
+        .addColumn('installation_id', 'integer', (c) => c.notNull())
+        .addColumn('station_uid', 'text', (c) => c.notNull().unique())
+        .addColumn('created_at', 'text', (c) => c.notNull())
         .execute();
     },
   };
