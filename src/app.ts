@@ -361,6 +361,7 @@ export async function buildPlatform(config: Config, deps: AppDependencies = {}):
         clock,
         publicUrl: config.publicUrl,
         sessionTtlSeconds: config.portal.sessionTtlSeconds,
+        registerClient: (input) => registerClient(identityStore, clock, input),
       }),
       useLog(log) {
         mailLog.current = log;

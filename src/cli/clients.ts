@@ -1,18 +1,7 @@
 import type { Config } from '../config.js';
-import { registerClient } from '../identity/index.js';
+import { isRedirectUri, registerClient } from '../identity/index.js';
 import { print, required, UsageError, type Options } from './options.js';
 import { withPlatform } from './platform.js';
-
-/** http(s) URLs, and private-use schemes of native apps (RFC 8252 §7.1: reverse domain names). */
-function isRedirectUri(uri: string): boolean {
-  if (!URL.canParse(uri)) return false;
-  const { protocol } = new URL(uri);
-  return (
-    protocol === 'http:' ||
-    protocol === 'https:' ||
-    /^[a-z][a-z0-9+-]*(\.[a-z0-9+-]+)+:$/i.test(protocol)
-  );
-}
 
 /** `witty clients create`: registers an OAuth 2.0 client (public with PKCE unless a secret is given). */
 export async function createClient(config: Config, options: Options): Promise<number> {

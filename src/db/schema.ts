@@ -56,6 +56,8 @@ export interface OauthClientsTable {
   name: string;
   metadata: string;
   created_at: Timestamp;
+  /** The developer who registered it on the portal; null for an operator's (`witty clients`). */
+  owner_account_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface OidcPayloadsTable {

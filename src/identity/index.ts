@@ -4,6 +4,7 @@ export {
   API_SCOPE,
   createOidcProvider,
   escapeHtml,
+  isRedirectUri,
   issueOperatorAccessToken,
   loadSigningKeys,
   OIDC_ROUTES,

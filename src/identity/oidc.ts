@@ -165,7 +165,14 @@ export async function createOidcProvider(deps: OidcDependencies): Promise<Provid
 export async function registerClient(
   identityStore: IdentityStore,
   clock: Clock,
-  input: { clientId?: string; name: string; redirectUris: string[]; secret?: string },
+  input: {
+    clientId?: string;
+    name: string;
+    redirectUris: string[];
+    secret?: string;
+    /** The developer who registers it on the portal. */
+    ownerAccountId?: string;
+  },
 ): Promise<ClientMetadata> {
   const metadata: ClientMetadata = {
     client_id: input.clientId ?? randomUUID(),
@@ -173,6 +180,11 @@ export async function registerClient(
     redirect_uris: input.redirectUris,
     grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
+    // A private-use scheme (RFC 8252 §7.1) is a native app's: OpenID Connect registers those as
+    // `native`, which a `web` client may not use.
+    ...(input.redirectUris.some((uri) => !/^https?:/i.test(uri))
+      ? { application_type: 'native' as const }
+      : {}),
     token_endpoint_auth_method: input.secret ? 'client_secret_basic' : 'none',
   };
   // Only the secret's hash is stored; the operator who gave it is shown it back.
@@ -182,8 +194,20 @@ export async function registerClient(
     input.name,
     JSON.stringify(stored),
     clock.now().toISOString(),
+    input.ownerAccountId ?? null,
   );
   return input.secret ? { ...metadata, client_secret: input.secret } : metadata;
+}
+
+/** http(s) URLs, and private-use schemes of native apps (RFC 8252 §7.1: reverse domain names). */
+export function isRedirectUri(uri: string): boolean {
+  if (!URL.canParse(uri)) return false;
+  const { protocol } = new URL(uri);
+  return (
+    protocol === 'http:' ||
+    protocol === 'https:' ||
+    /^[a-z][a-z0-9+-]*(\.[a-z0-9+-]+)+:$/i.test(protocol)
+  );
 }
 
 /**

@@ -259,12 +259,45 @@ export class IdentityStore {
       .executeTakeFirst();
   }
 
-  async upsertClient(clientId: string, name: string, metadata: string, at: string): Promise<void> {
+  async upsertClient(
+    clientId: string,
+    name: string,
+    metadata: string,
+    at: string,
+    ownerAccountId: string | null = null,
+  ): Promise<void> {
     await this.db
       .insertInto('oauth_clients')
-      .values({ client_id: clientId, name, metadata, created_at: at })
+      .values({
+        client_id: clientId,
+        name,
+        metadata,
+        created_at: at,
+        owner_account_id: ownerAccountId,
+      })
       .onConflict((oc) => oc.column('client_id').doUpdateSet({ name, metadata }))
       .execute();
+  }
+
+  /** The OAuth clients a developer registered, oldest first. */
+  clientsOf(accountId: string) {
+    return this.db
+      .selectFrom('oauth_clients')
+      .selectAll()
+      .where('owner_account_id', '=', accountId)
+      .orderBy('created_at')
+      .orderBy('client_id')
+      .execute();
+  }
+
+  /** Deletes a developer's client; false when they have none with that id. */
+  async deleteClientOf(accountId: string, clientId: string): Promise<boolean> {
+    const result = await this.db
+      .deleteFrom('oauth_clients')
+      .where('client_id', '=', clientId)
+      .where('owner_account_id', '=', accountId)
+      .executeTakeFirst();
+    return result.numDeletedRows > 0n;
   }
 
   listSigningKeys() {

@@ -1,4 +1,4 @@
-/** Markup that is already safe to put in a page: built by `html`, or trusted by `raw`. */
+/** Markup that is already safe to put in a page: built by `markup`, or trusted by `raw`. */
 export class SafeHtml {
   constructor(readonly value: string) {}
   toString(): string {
@@ -29,10 +29,11 @@ function render(part: Part): string {
 }
 
 /**
- * A page fragment: every interpolated value is escaped unless it is itself `SafeHtml`, so what a
+ * A page fragment (a name the formatter leaves alone, so that whitespace in <pre> and
+ * <textarea> stays as written): every interpolated value is escaped unless it is itself `SafeHtml`, so what a
  * user typed can never become markup. Arrays are joined; null, undefined and booleans vanish.
  */
-export function html(strings: TemplateStringsArray, ...values: Part[]): SafeHtml {
+export function markup(strings: TemplateStringsArray, ...values: Part[]): SafeHtml {
   let out = strings[0]!;
   values.forEach((value, n) => {
     out += render(value) + strings[n + 1]!;

@@ -161,6 +161,27 @@ const en = {
   invalidEmail: 'Enter an e-mail address such as name@example.com.',
   passwordTooShort: (min: number) => `The password must have at least ${min} characters.`,
   nameTooLong: 'Use 100 characters or fewer.',
+  navClients: 'OAuth clients',
+  clientsTitle: 'OAuth clients',
+  clientsIntro:
+    'Register each app that signs Witty-Home owners in: it gets a client id for the authorization code flow, with PKCE.',
+  clientName: 'App name',
+  redirectUris: 'Redirect URIs',
+  redirectUrisHint:
+    'One per line: https URLs, or a private-use scheme such as com.example.app:/callback for a mobile app.',
+  clientType: 'Type of app',
+  clientPublic: 'Public: a mobile or browser app, with PKCE and no secret',
+  clientConfidential: 'Confidential: a server that keeps a secret',
+  registerClient: 'Register the client',
+  noClients: 'No client registered yet.',
+  clientId: 'Client id',
+  deleteClient: 'Delete',
+  clientRegistered: (name: string) => `“${name}” is registered.`,
+  clientSecretTitle: 'Client secret',
+  clientSecretText: 'Copy it now: it is stored hashed and will not be shown again.',
+  clientDeleted: 'The client is deleted: its apps can no longer sign people in.',
+  invalidRedirectUri:
+    'Enter up to 10 http(s) URLs or private-use schemes (com.example.app:/callback), one per line.',
   footer: 'Witty-Home platform — open, self-hostable software.',
 };
 
@@ -324,6 +345,28 @@ const fr: Messages = {
   invalidEmail: 'Saisissez une adresse e-mail comme nom@exemple.fr.',
   passwordTooShort: (min) => `Le mot de passe doit comporter au moins ${min} caractères.`,
   nameTooLong: 'Utilisez 100 caractères au plus.',
+  navClients: 'Clients OAuth',
+  clientsTitle: 'Clients OAuth',
+  clientsIntro:
+    'Enregistrez chaque application qui connecte des propriétaires Witty-Home : elle reçoit un identifiant de client pour le flux « authorization code », avec PKCE.',
+  clientName: 'Nom de l’application',
+  redirectUris: 'URI de redirection',
+  redirectUrisHint:
+    'Une par ligne : des URL https, ou un schéma privé comme com.exemple.app:/callback pour une application mobile.',
+  clientType: 'Type d’application',
+  clientPublic: 'Publique : une application mobile ou web, avec PKCE et sans secret',
+  clientConfidential: 'Confidentielle : un serveur qui garde un secret',
+  registerClient: 'Enregistrer le client',
+  noClients: 'Aucun client enregistré pour le moment.',
+  clientId: 'Identifiant du client',
+  deleteClient: 'Supprimer',
+  clientRegistered: (name) => `« ${name} » est enregistré.`,
+  clientSecretTitle: 'Secret du client',
+  clientSecretText:
+    'Copiez-le maintenant : il est conservé sous forme de hachage et ne sera plus affiché.',
+  clientDeleted: 'Le client est supprimé : ses applications ne peuvent plus connecter personne.',
+  invalidRedirectUri:
+    'Saisissez jusqu’à 10 URL http(s) ou schémas privés (com.exemple.app:/callback), une par ligne.',
   footer: 'Plateforme Witty-Home — logiciel ouvert, à héberger soi-même.',
 };
 

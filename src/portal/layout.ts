@@ -1,5 +1,5 @@
 import type { Account } from '../identity/index.js';
-import { html, type SafeHtml } from './html.js';
+import { markup, type SafeHtml } from './html.js';
 import type { FieldProblem } from './service.js';
 import { MESSAGES, type Language, type Messages } from './i18n.js';
 import { MIN_PASSWORD_LENGTH } from '../identity/index.js';
@@ -20,13 +20,13 @@ export interface PageContext {
 
 /** The hidden field that carries the CSRF token in every form. */
 export function csrfField(ctx: PageContext): SafeHtml {
-  return html`<input type="hidden" name="_csrf" value="${ctx.csrf}" />`;
+  return markup`<input type="hidden" name="_csrf" value="${ctx.csrf}" />`;
 }
 
 function navLink(ctx: PageContext, href: string, label: string): SafeHtml {
   const current =
     href === '/' ? ctx.path === '/' : ctx.path === href || ctx.path.startsWith(`${href}/`);
-  return html`<li><a href="${href}" ${current ? html` aria-current="page"` : ''}>${label}</a></li>`;
+  return markup`<li><a href="${href}" ${current ? markup` aria-current="page"` : ''}>${label}</a></li>`;
 }
 
 /** A whole page: header with navigation and language switch, the content, the footer. */
@@ -39,19 +39,22 @@ export function page(
   const nav = [
     navLink(ctx, '/', t.navHome),
     navLink(ctx, '/products', t.navProducts),
-    html`<li><a href="/docs">${t.navApiReference}</a></li>`,
+    markup`<li><a href="/docs">${t.navApiReference}</a></li>`,
     account ? navLink(ctx, '/profile', t.navProfile) : '',
+    account?.role === 'developer' || account?.role === 'admin'
+      ? navLink(ctx, '/clients', t.navClients)
+      : '',
     account?.role === 'admin' ? navLink(ctx, '/admin', t.navAdmin) : '',
     account || ctx.openMailbox ? navLink(ctx, '/mailbox', t.navMailbox) : '',
   ];
   const session = account
-    ? html`<span>${t.signedInAs(account.email)}</span>
+    ? markup`<span>${t.signedInAs(account.email)}</span>
         <form class="inline-form" method="post" action="/signout">
           ${csrfField(ctx)}<button class="link-button" type="submit">${t.signOut}</button>
         </form>`
-    : html`<a href="/signin">${t.navSignIn}</a> <a href="/signup">${t.navSignUp}</a>`;
+    : markup`<a href="/signin">${t.navSignIn}</a> <a href="/signup">${t.navSignUp}</a>`;
   const switchTo = `/language/${other}?back=${encodeURIComponent(ctx.path)}`;
-  return html`<!doctype html>
+  return markup`<!doctype html>
     <html lang="${ctx.lang}">
       <head>
         <meta charset="utf-8" />
@@ -78,7 +81,7 @@ export function page(
             </div>
           </div>
         </header>
-        <main id="content" ${options.narrow ? html` class="narrow"` : ''}>${options.body}</main>
+        <main id="content" ${options.narrow ? markup` class="narrow"` : ''}>${options.body}</main>
         <footer class="site">${t.footer}</footer>
       </body>
     </html>`.value;
@@ -95,6 +98,8 @@ export function problemText(t: Messages, label: string, problem: FieldProblem): 
       return t.passwordTooShort(MIN_PASSWORD_LENGTH);
     case 'tooLong':
       return t.nameTooLong;
+    case 'invalidRedirectUri':
+      return t.invalidRedirectUri;
   }
 }
 
@@ -105,12 +110,12 @@ export function errorSummary(
   labels: Record<string, string>,
 ): SafeHtml | '' {
   if (problems.length === 0) return '';
-  return html`<div class="error-summary" role="alert" tabindex="-1">
+  return markup`<div class="error-summary" role="alert" tabindex="-1">
     <h2>${t.errorSummary}</h2>
     <ul>
       ${problems.map(
         (p) =>
-          html`<li><a href="#${p.field}">${problemText(t, labels[p.field] ?? p.field, p)}</a></li>`,
+          markup`<li><a href="#${p.field}">${problemText(t, labels[p.field] ?? p.field, p)}</a></li>`,
       )}
     </ul>
   </div>`;
@@ -135,20 +140,20 @@ export function field(
   const described = [options.hint ? `${name}-hint` : '', problem ? `${name}-error` : '']
     .filter(Boolean)
     .join(' ');
-  return html`<label for="${name}">${options.label}</label>
-    ${options.hint ? html`<p class="hint" id="${name}-hint">${options.hint}</p>` : ''}
-    ${problem ? html`<p class="field-error" id="${name}-error">${problemText(t, options.label, problem)}</p>` : ''}
+  return markup`<label for="${name}">${options.label}</label>
+    ${options.hint ? markup`<p class="hint" id="${name}-hint">${options.hint}</p>` : ''}
+    ${problem ? markup`<p class="field-error" id="${name}-error">${problemText(t, options.label, problem)}</p>` : ''}
     <input
       id="${name}"
       name="${name}"
       type="${options.type ?? 'text'}"
       ${
         options.value !== undefined && options.type !== 'password'
-          ? html` value="${options.value}"`
+          ? markup` value="${options.value}"`
           : ''
-      }${options.autocomplete ? html` autocomplete="${options.autocomplete}"` : ''}${
-        options.required === false ? '' : html` required`
-      }${described ? html` aria-describedby="${described}"` : ''}${problem ? html` aria-invalid="true"` : ''}
+      }${options.autocomplete ? markup` autocomplete="${options.autocomplete}"` : ''}${
+        options.required === false ? '' : markup` required`
+      }${described ? markup` aria-describedby="${described}"` : ''}${problem ? markup` aria-invalid="true"` : ''}
     />`;
 }
 

@@ -14,6 +14,7 @@ import {
   signUpPage,
 } from './pages/account.js';
 import { accountsPage, adminPage, subscriptionsPage } from './pages/admin.js';
+import { clientsPage } from './pages/clients.js';
 import { messagePage } from './pages/errors.js';
 import { mailboxPage, mailPage } from './pages/mailbox.js';
 import { homePage, productsPage, profilePage } from './pages/partner.js';
@@ -67,6 +68,19 @@ function localPath(value: unknown, fallback: string): string {
     : fallback;
 }
 
+/**
+ * The page a request shows, for the navigation and the language switch: the path itself for a
+ * GET, and for a form's POST the page the form belongs to (an action is not a page to return to).
+ */
+function pagePathOf(method: string, url: string): string {
+  const path = url.split('?')[0] ?? '/';
+  if (method === 'GET' || method === 'HEAD') return path;
+  const [first = '', second = ''] = path.split('/').filter(Boolean);
+  if (first === 'admin') return `/admin/${second}`;
+  if (first === 'password') return path;
+  return `/${first}`;
+}
+
 type Body = Record<string, string | undefined>;
 
 function bodyOf(request: FastifyRequest): Body {
@@ -110,7 +124,7 @@ export async function portalRoutes(app: FastifyInstance, options: PortalRouteOpt
       lang,
       account,
       csrf: reply.generateCsrf(),
-      path: request.url.split('?')[0] ?? '/',
+      path: pagePathOf(request.method, request.url),
       openMailbox: options.openMailbox,
     };
   }
@@ -418,6 +432,69 @@ export async function portalRoutes(app: FastifyInstance, options: PortalRouteOpt
         profilePage(ctx, await portal.subscriptionsOf(account), {
           newKey: { subscriptionId: id, slot, key },
         }),
+      );
+    },
+  );
+
+  // OAuth clients of a developer's apps.
+
+  /** A developer or an administrator (who may build apps too), or the reply is sent. */
+  async function requireDeveloper(request: FastifyRequest, reply: FastifyReply, ctx: PageContext) {
+    const account = await requireAccount(request, reply, ctx);
+    if (!account) return undefined;
+    if (account.role !== 'developer' && account.role !== 'admin') {
+      await send(reply, 403, messagePage(ctx, ctx.t.forbiddenTitle, ctx.t.forbiddenText));
+      return undefined;
+    }
+    return account;
+  }
+
+  app.get('/clients', async (request, reply) => {
+    const ctx = await contextOf(request, reply);
+    const account = await requireDeveloper(request, reply, ctx);
+    if (!account) return reply;
+    return send(reply, 200, clientsPage(ctx, await portal.clientsOf(account)));
+  });
+
+  app.post('/clients', protect, async (request, reply) => {
+    const ctx = await contextOf(request, reply);
+    const account = await requireDeveloper(request, reply, ctx);
+    if (!account) return reply;
+    const body = bodyOf(request);
+    try {
+      const { clientId, secret } = await portal.registerClient(account, {
+        name: body.clientName,
+        redirectUris: body.redirectUris,
+        type: body.type,
+      });
+      const created = { name: (body.clientName ?? '').trim(), clientId, secret };
+      return send(reply, 201, clientsPage(ctx, await portal.clientsOf(account), { created }));
+    } catch (error) {
+      if (!(error instanceof FormRejected)) throw error;
+      return send(
+        reply,
+        400,
+        clientsPage(ctx, await portal.clientsOf(account), {
+          values: body,
+          problems: error.problems,
+        }),
+      );
+    }
+  });
+
+  app.post<{ Params: { clientId: string } }>(
+    '/clients/:clientId/delete',
+    protect,
+    async (request, reply) => {
+      const ctx = await contextOf(request, reply);
+      const account = await requireDeveloper(request, reply, ctx);
+      if (!account) return reply;
+      if (!ID.test(request.params.clientId)) throw new PortalRefusal('notFound');
+      await portal.deleteClient(account, request.params.clientId);
+      return send(
+        reply,
+        200,
+        clientsPage(ctx, await portal.clientsOf(account), { notice: ctx.t.clientDeleted }),
       );
     },
   );

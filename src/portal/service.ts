@@ -4,6 +4,7 @@ import { isUniqueViolation } from '../db/unit-of-work.js';
 import {
   type Account,
   hashPassword,
+  isRedirectUri,
   type IdentityService,
   type IdentityStore,
   MIN_PASSWORD_LENGTH,
@@ -40,7 +41,8 @@ export type FieldProblem =
   | { field: string; problem: 'required' }
   | { field: string; problem: 'invalidEmail' }
   | { field: string; problem: 'passwordTooShort' }
-  | { field: string; problem: 'tooLong' };
+  | { field: string; problem: 'tooLong' }
+  | { field: string; problem: 'invalidRedirectUri' };
 
 /** A form the portal refused; the page is shown again with these problems. */
 export class FormRejected extends Error {
@@ -48,6 +50,15 @@ export class FormRejected extends Error {
     super(problems.map((p) => `${p.field}: ${p.problem}`).join(', '));
     this.name = 'FormRejected';
   }
+}
+
+/** An OAuth client a developer registered, as the portal shows it. */
+export interface DeveloperClient {
+  clientId: string;
+  name: string;
+  redirectUris: string[];
+  type: 'public' | 'confidential';
+  createdAt: string;
 }
 
 /** What a single-use link turned out to be. */
@@ -129,6 +140,13 @@ export class PortalService {
       clock: Clock;
       publicUrl: string;
       sessionTtlSeconds: number;
+      /** Registers an OAuth client with the platform's OpenID provider. */
+      registerClient(input: {
+        name: string;
+        redirectUris: string[];
+        ownerAccountId: string;
+        secret?: string;
+      }): Promise<{ client_id: string }>;
     },
   ) {}
 
@@ -445,6 +463,58 @@ export class PortalService {
     const row = await this.ownSubscription(account, subscriptionId);
     if (row.state !== 'approved') throw new PortalRefusal('forbidden');
     return this.deps.identity.regenerateKey(subscriptionId, slot);
+  }
+
+  /** The OAuth clients a developer registered. */
+  async clientsOf(account: Account): Promise<DeveloperClient[]> {
+    const rows = await this.deps.uow.read.identity.clientsOf(account.accountId);
+    return rows.map((row) => {
+      const metadata = JSON.parse(row.metadata) as {
+        redirect_uris?: string[];
+        token_endpoint_auth_method?: string;
+      };
+      return {
+        clientId: row.client_id,
+        name: row.name,
+        redirectUris: metadata.redirect_uris ?? [],
+        type: metadata.token_endpoint_auth_method === 'none' ? 'public' : 'confidential',
+        createdAt: row.created_at,
+      };
+    });
+  }
+
+  /**
+   * Registers an OAuth client for a developer's app: public (PKCE, no secret) or confidential
+   * (a secret, returned here once and stored hashed).
+   */
+  async registerClient(
+    account: Account,
+    input: { name?: string; redirectUris?: string; type?: string },
+  ): Promise<{ clientId: string; secret: string | null }> {
+    const problems: FieldProblem[] = [];
+    const name = requiredText(problems, 'clientName', input.name);
+    const uris = (input.redirectUris ?? '')
+      .split(/\s+/)
+      .map((uri) => uri.trim())
+      .filter(Boolean);
+    if (uris.length === 0) problems.push({ field: 'redirectUris', problem: 'required' });
+    else if (uris.length > 10 || uris.some((uri) => uri.length > 500 || !isRedirectUri(uri)))
+      problems.push({ field: 'redirectUris', problem: 'invalidRedirectUri' });
+    if (problems.length > 0) throw new FormRejected(problems);
+    const secret = input.type === 'confidential' ? randomBytes(32).toString('base64url') : null;
+    const client = await this.deps.registerClient({
+      name,
+      redirectUris: uris,
+      ownerAccountId: account.accountId,
+      ...(secret ? { secret } : {}),
+    });
+    return { clientId: client.client_id, secret };
+  }
+
+  /** Deletes one of a developer's clients: its apps can no longer sign people in. */
+  async deleteClient(account: Account, clientId: string): Promise<void> {
+    if (!(await this.deps.uow.read.identity.deleteClientOf(account.accountId, clientId)))
+      throw new PortalRefusal('notFound');
   }
 
   /** The administrator's queue: pending subscriptions, and the latest decided ones. */

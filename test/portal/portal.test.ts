@@ -458,6 +458,85 @@ describeEachDialect('the developer portal', (dialect) => {
     });
   });
 
+  describe('OAuth clients', () => {
+    it('a developer registers a public and a confidential client; the provider knows them; bad URIs are refused', async () => {
+      const developer = await aDeveloper(`dev-${dialect}-clients@example.com`);
+      const empty = await developer.send('/clients', '/clients', {});
+      expect(empty.status).toBe(400);
+      expect(empty.html).toContain('Enter your app name.');
+      const bad = await developer.send('/clients', '/clients', {
+        clientName: 'Bad',
+        redirectUris: 'javascript:alert(1)',
+      });
+      expect(bad.status).toBe(400);
+      expect(bad.html).toContain('Enter up to 10 http(s) URLs');
+      expect(bad.html).toMatch(/>\s?javascript:alert\(1\)<\/textarea>/);
+
+      const registered = await developer.send('/clients', '/clients', {
+        clientName: 'Home app',
+        redirectUris: 'com.example.home:/callback\nhttps://app.example.com/callback',
+        type: 'public',
+      });
+      expect(registered.status).toBe(201);
+      const clientId = /<code id="new-client-id">([0-9a-f-]{36})<\/code>/.exec(
+        registered.html,
+      )?.[1];
+      expect(clientId).toBeDefined();
+      expect(registered.html).not.toContain('new-client-secret');
+      // The provider accepts an authorization request of the new client.
+      const authorize = new URL(`${base}/oauth2/authorize`);
+      authorize.search = new URLSearchParams({
+        client_id: clientId!,
+        response_type: 'code',
+        redirect_uri: 'https://app.example.com/callback',
+        scope: 'openid api',
+        code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+        code_challenge_method: 'S256',
+      }).toString();
+      const started = await new Browser().request(authorize.toString());
+      expect(started.status).toBe(303);
+      expect(started.headers.get('location')).toMatch(/^\/interaction\//);
+      // And with the mobile app's private-use scheme (a native client's redirect).
+      authorize.searchParams.set('redirect_uri', 'com.example.home:/callback');
+      const native = await new Browser().request(authorize.toString());
+      expect(native.status).toBe(303);
+      expect(native.headers.get('location')).toMatch(/^\/interaction\//);
+
+      const confidential = await developer.send('/clients', '/clients', {
+        clientName: 'Home server',
+        redirectUris: 'https://server.example.com/callback',
+        type: 'confidential',
+      });
+      const secret = /<code id="new-client-secret">([A-Za-z0-9_-]{43})<\/code>/.exec(
+        confidential.html,
+      )?.[1];
+      expect(secret).toBeDefined();
+      const list = await developer.get('/clients');
+      expect(list.html).toContain('Home app');
+      expect(list.html).toContain('Home server');
+      expect(list.html).not.toContain(secret);
+    });
+
+    it('a client is deleted by its developer only', async () => {
+      const owner = await aDeveloper(`dev-${dialect}-client-owner@example.com`);
+      const other = await aDeveloper(`dev-${dialect}-client-other@example.com`);
+      const registered = await owner.send('/clients', '/clients', {
+        clientName: 'Mine',
+        redirectUris: 'https://mine.example.com/callback',
+      });
+      const clientId = /<code id="new-client-id">([0-9a-f-]{36})<\/code>/.exec(
+        registered.html,
+      )![1]!;
+      expect((await other.get('/clients')).html).not.toContain(clientId);
+      expect((await other.send('/clients', `/clients/${clientId}/delete`)).status).toBe(404);
+      const deleted = await owner.send('/clients', `/clients/${clientId}/delete`);
+      expect(deleted.status).toBe(200);
+      expect(deleted.html).not.toContain(clientId);
+      expect(await t.app.platform.provider.Client.find(clientId)).toBeUndefined();
+      expect((await new Visitor(base).get('/clients')).status).toBe(303);
+    });
+  });
+
   describe('administration', () => {
     it('an administrator disables an account: its sessions end; enabled again, it signs in', async () => {
       const email = `dev-${dialect}-disabled@example.com`;

@@ -18,6 +18,8 @@ export function portal() {
         .execute();
       await sql`update accounts set email_confirmed_at = created_at`.execute(db);
       await db.schema.alterTable('subscriptions').addColumn('decision_reason', 'text').execute();
+      // OAuth clients a developer registered on the portal (null: registered by an operator).
+      await db.schema.alterTable('oauth_clients').addColumn('owner_account_id', 'text').execute();
       await db.schema
         .createTable('web_sessions')
         .addColumn('id_hash', 'text', (c) => c.primaryKey())

@@ -1,5 +1,5 @@
 import { MIN_PASSWORD_LENGTH } from '../../identity/index.js';
-import { html } from '../html.js';
+import { markup } from '../html.js';
 import { csrfField, errorSummary, field, page, type PageContext } from '../layout.js';
 import type { FieldProblem, LinkOutcome } from '../service.js';
 
@@ -22,7 +22,7 @@ export function signUpPage(
   return page(ctx, {
     title: t.signUpTitle,
     narrow: true,
-    body: html`<h1>${t.signUpTitle}</h1>
+    body: markup`<h1>${t.signUpTitle}</h1>
       ${errorSummary(t, problems, labels)}
       <p>${t.signUpIntro}</p>
       <form method="post" action="/signup" novalidate>
@@ -43,7 +43,7 @@ export function checkMailPage(ctx: PageContext, email: string): string {
   return page(ctx, {
     title: t.checkMailTitle,
     narrow: true,
-    body: html`<h1>${t.checkMailTitle}</h1>
+    body: markup`<h1>${t.checkMailTitle}</h1>
       <p class="notice" role="status">${t.checkMailText(email)}</p>`,
   });
 }
@@ -55,7 +55,7 @@ export function linkFailedPage(ctx: PageContext, outcome: Exclude<LinkOutcome, '
   return page(ctx, {
     title: t.linkInvalidTitle,
     narrow: true,
-    body: html`<h1>${t.linkInvalidTitle}</h1>
+    body: markup`<h1>${t.linkInvalidTitle}</h1>
       <p>${text}</p>
       <p><a href="/signin">${t.navSignIn}</a></p>`,
   });
@@ -77,13 +77,13 @@ export function signInPage(
   return page(ctx, {
     title: t.signInTitle,
     narrow: true,
-    body: html`<h1>${t.signInTitle}</h1>
-      ${options.notice ? html`<p class="notice" role="status">${options.notice}</p>` : ''}
-      ${options.error ? html`<div class="error-summary" role="alert"><p>${options.error}</p></div>` : ''}
+    body: markup`<h1>${t.signInTitle}</h1>
+      ${options.notice ? markup`<p class="notice" role="status">${options.notice}</p>` : ''}
+      ${options.error ? markup`<div class="error-summary" role="alert"><p>${options.error}</p></div>` : ''}
       ${errorSummary(t, problems, { email: t.email, password: t.password })}
       <form method="post" action="/signin" novalidate>
         ${csrfField(ctx)}
-        ${options.next ? html`<input type="hidden" name="next" value="${options.next}" />` : ''}
+        ${options.next ? markup`<input type="hidden" name="next" value="${options.next}" />` : ''}
         ${field(t, { name: 'email', label: t.email, type: 'email', value: options.email, autocomplete: 'username', problems })}
         ${field(t, { name: 'password', label: t.password, type: 'password', autocomplete: 'current-password', problems })}
         <button type="submit">${t.signInSubmit}</button>
@@ -101,9 +101,9 @@ export function forgotPage(
   const { t } = ctx;
   const problems = options.problems ?? [];
   const body = options.sentTo
-    ? html`<h1>${t.forgotTitle}</h1>
+    ? markup`<h1>${t.forgotTitle}</h1>
         <p class="notice" role="status">${t.forgotSent(options.sentTo)}</p>`
-    : html`<h1>${t.forgotTitle}</h1>
+    : markup`<h1>${t.forgotTitle}</h1>
         ${errorSummary(t, problems, { email: t.email })}
         <p>${t.forgotIntro}</p>
         <form method="post" action="/password/forgot" novalidate>
@@ -124,7 +124,7 @@ export function resetPage(
   return page(ctx, {
     title: t.resetTitle,
     narrow: true,
-    body: html`<h1>${t.resetTitle}</h1>
+    body: markup`<h1>${t.resetTitle}</h1>
       ${errorSummary(t, problems, { password: t.newPassword })}
       <form method="post" action="/password/reset/${token}" novalidate>
         ${csrfField(ctx)}

@@ -1,5 +1,5 @@
 import type { Account } from '../../identity/index.js';
-import { html } from '../html.js';
+import { markup } from '../html.js';
 import { csrfField, formatDate, page, type PageContext } from '../layout.js';
 
 /** A subscription in the administrator's queue. */
@@ -23,12 +23,12 @@ function adminNav(ctx: PageContext) {
     ['/admin/accounts', t.adminAccounts],
     ['/mailbox', t.adminMail],
   ];
-  return html`<nav aria-label="${t.adminTitle}">
+  return markup`<nav aria-label="${t.adminTitle}">
     <ul>
       ${links.map(
         ([href, label]) =>
-          html`<li>
-            <a href="${href}" ${ctx.path === href ? html` aria-current="page"` : ''}>${label}</a>
+          markup`<li>
+            <a href="${href}" ${ctx.path === href ? markup` aria-current="page"` : ''}>${label}</a>
           </li>`,
       )}
     </ul>
@@ -39,7 +39,7 @@ function adminNav(ctx: PageContext) {
 export function adminPage(ctx: PageContext): string {
   return page(ctx, {
     title: ctx.t.adminTitle,
-    body: html`<h1>${ctx.t.adminTitle}</h1>
+    body: markup`<h1>${ctx.t.adminTitle}</h1>
       ${adminNav(ctx)}`,
   });
 }
@@ -58,7 +58,7 @@ export function subscriptionsPage(
   const { t } = ctx;
   const pending = queue.pending.map(
     (s) =>
-      html`<tr>
+      markup`<tr>
         <td>${developer(s)}</td>
         <td>${s.name}</td>
         <td>${s.product_name}</td>
@@ -88,26 +88,26 @@ export function subscriptionsPage(
   );
   const decided = queue.decided.map(
     (s) =>
-      html`<tr>
+      markup`<tr>
         <td>${developer(s)}</td>
         <td>${s.name}</td>
         <td>${s.product_name}</td>
         <td>
           <span class="badge ${s.state}">${t.states[s.state] ?? s.state}</span
-          >${s.decision_reason ? html`<br />${s.decision_reason}` : ''}
+          >${s.decision_reason ? markup`<br />${s.decision_reason}` : ''}
         </td>
         <td>${formatDate(ctx.lang, s.updated_at)}</td>
       </tr>`,
   );
   return page(ctx, {
     title: t.adminSubscriptions,
-    body: html`<h1>${t.adminSubscriptions}</h1>
-      ${adminNav(ctx)} ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
+    body: markup`<h1>${t.adminSubscriptions}</h1>
+      ${adminNav(ctx)} ${notice ? markup`<p class="notice" role="status">${notice}</p>` : ''}
       <h2>${t.pendingTitle}</h2>
       ${
         pending.length === 0
-          ? html`<p>${t.noPending}</p>`
-          : html`<div class="table-wrap">
+          ? markup`<p>${t.noPending}</p>`
+          : markup`<div class="table-wrap">
               <table>
                 <thead>
                   <tr>
@@ -130,7 +130,7 @@ export function subscriptionsPage(
       ${
         decided.length === 0
           ? ''
-          : html`<div class="table-wrap">
+          : markup`<div class="table-wrap">
               <table>
                 <thead>
                   <tr>
@@ -156,7 +156,7 @@ export function accountsPage(ctx: PageContext, accounts: readonly Account[], not
   const rows = accounts.map((a) => {
     const name = [a.firstName, a.lastName].filter(Boolean).join(' ');
     const self = a.accountId === ctx.account?.accountId;
-    return html`<tr>
+    return markup`<tr>
       <td>${a.email}</td>
       <td>${name}</td>
       <td>${a.role}</td>
@@ -170,7 +170,7 @@ export function accountsPage(ctx: PageContext, accounts: readonly Account[], not
         ${
           self
             ? ''
-            : html`<form
+            : markup`<form
                 class="inline-form"
                 method="post"
                 action="/admin/accounts/${a.accountId}/${a.enabled ? 'disable' : 'enable'}"
@@ -189,8 +189,8 @@ export function accountsPage(ctx: PageContext, accounts: readonly Account[], not
   });
   return page(ctx, {
     title: t.accountsTitle,
-    body: html`<h1>${t.accountsTitle}</h1>
-      ${adminNav(ctx)} ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
+    body: markup`<h1>${t.accountsTitle}</h1>
+      ${adminNav(ctx)} ${notice ? markup`<p class="notice" role="status">${notice}</p>` : ''}
       <div class="table-wrap">
         <table>
           <thead>

@@ -1,4 +1,4 @@
-import { html } from '../html.js';
+import { markup } from '../html.js';
 import { page, type PageContext } from '../layout.js';
 
 /** A page that says why there is nothing to show: not found, not allowed, expired form. */
@@ -6,7 +6,7 @@ export function messagePage(ctx: PageContext, title: string, text: string): stri
   return page(ctx, {
     title,
     narrow: true,
-    body: html`<h1>${title}</h1>
+    body: markup`<h1>${title}</h1>
       <p>${text}</p>
       <p><a href="/">${ctx.t.navHome}</a></p>`,
   });

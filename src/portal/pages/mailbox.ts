@@ -1,4 +1,4 @@
-import { html } from '../html.js';
+import { markup } from '../html.js';
 import { formatDate, page, type PageContext } from '../layout.js';
 
 /** A mail as the mailbox lists it. */
@@ -23,7 +23,7 @@ export function mailboxPage(ctx: PageContext, mails: readonly MailView[], scope:
   ];
   const rows = mails.map(
     (m) =>
-      html`<tr>
+      markup`<tr>
         <td>${formatDate(ctx.lang, m.created_at)}</td>
         <td>${m.to_address}</td>
         <td><a href="/mailbox/${m.id}">${m.subject}</a></td>
@@ -32,12 +32,12 @@ export function mailboxPage(ctx: PageContext, mails: readonly MailView[], scope:
   );
   return page(ctx, {
     title: t.mailboxTitle,
-    body: html`<h1>${t.mailboxTitle}</h1>
+    body: markup`<h1>${t.mailboxTitle}</h1>
       <p class="notice">${notice}</p>
       ${
         mails.length === 0
-          ? html`<p>${t.noMail}</p>`
-          : html`<div class="table-wrap">
+          ? markup`<p>${t.noMail}</p>`
+          : markup`<div class="table-wrap">
               <table>
                 <thead>
                   <tr>
@@ -61,7 +61,7 @@ export function mailPage(ctx: PageContext, mail: MailView) {
   const { t } = ctx;
   return page(ctx, {
     title: mail.subject,
-    body: html`<p><a href="/mailbox">${t.back}</a></p>
+    body: markup`<p><a href="/mailbox">${t.back}</a></p>
       <h1>${mail.subject}</h1>
       <dl class="facts">
         <dt>${t.to}</dt>

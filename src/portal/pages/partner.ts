@@ -1,4 +1,4 @@
-import { html, type SafeHtml } from '../html.js';
+import { markup, type SafeHtml } from '../html.js';
 import { csrfField, errorSummary, field, formatDate, page, type PageContext } from '../layout.js';
 import type { FieldProblem, ProfileSubscription } from '../service.js';
 
@@ -7,13 +7,13 @@ export function homePage(ctx: PageContext, publicUrl: string): string {
   const { t } = ctx;
   return page(ctx, {
     title: t.homeTitle,
-    body: html`<h1>${t.homeTitle}</h1>
+    body: markup`<h1>${t.homeTitle}</h1>
       <p>${t.homeIntro}</p>
       <h2>${t.homePartnersTitle}</h2>
       <ol>
-        ${t.homePartnersSteps.map((step) => html`<li>${step}</li>`)}
+        ${t.homePartnersSteps.map((step) => markup`<li>${step}</li>`)}
       </ol>
-      ${ctx.account ? '' : html`<p><a class="button" href="/signup">${t.homeStart}</a></p>`}
+      ${ctx.account ? '' : markup`<p><a class="button" href="/signup">${t.homeStart}</a></p>`}
       <h2>${t.homeMachinesTitle}</h2>
       <ul>
         <li><a href="/docs">${t.navApiReference}</a></li>
@@ -45,7 +45,7 @@ export function productsPage(
     const problems = options.productId === product.id ? (options.problems ?? []) : [];
     const subscribe =
       ctx.account?.role === 'developer' || ctx.account?.role === 'admin'
-        ? html`<form method="post" action="/products/${product.id}/subscribe" novalidate>
+        ? markup`<form method="post" action="/products/${product.id}/subscribe" novalidate>
             ${csrfField(ctx)}
             ${errorSummary(
               t,
@@ -57,8 +57,8 @@ export function productsPage(
           </form>`
         : ctx.account
           ? ''
-          : html`<p><a href="/signin?next=/products">${t.signInToSubscribe}</a></p>`;
-    return html`<section class="card" aria-labelledby="product-${product.id}">
+          : markup`<p><a href="/signin?next=/products">${t.signInToSubscribe}</a></p>`;
+    return markup`<section class="card" aria-labelledby="product-${product.id}">
       <h2 id="product-${product.id}">${product.name}</h2>
       <p>${product.description}</p>
       <p class="hint">${product.approvalRequired ? t.approvalRequired : t.noApprovalRequired}</p>
@@ -67,8 +67,8 @@ export function productsPage(
   });
   return page(ctx, {
     title: t.productsTitle,
-    body: html`<h1>${t.productsTitle}</h1>
-      ${options.notice ? html`<p class="notice" role="status">${options.notice}</p>` : ''} ${cards}`,
+    body: markup`<h1>${t.productsTitle}</h1>
+      ${options.notice ? markup`<p class="notice" role="status">${options.notice}</p>` : ''} ${cards}`,
   });
 }
 
@@ -81,7 +81,7 @@ export interface NewKey {
 
 function keyRows(ctx: PageContext, subscription: ProfileSubscription): SafeHtml {
   const { t } = ctx;
-  return html`<table>
+  return markup`<table>
     <caption class="hint">
       ${t.keyRegenerateHint}
     </caption>
@@ -95,7 +95,7 @@ function keyRows(ctx: PageContext, subscription: ProfileSubscription): SafeHtml 
     <tbody>
       ${subscription.keys.map((key) => {
         const slotName = t.keySlots[key.slot] ?? key.slot;
-        return html`<tr>
+        return markup`<tr>
           <th scope="row">${slotName}</th>
           <td>${key.hint ? t.keyEndsWith(key.hint) : t.keyNone}</td>
           <td>
@@ -129,7 +129,7 @@ export function profilePage(
   const { t, account } = ctx;
   const newKey = options.newKey;
   const shown = newKey
-    ? html`<section class="notice" aria-labelledby="new-key-title" role="status">
+    ? markup`<section class="notice" aria-labelledby="new-key-title" role="status">
         <h2 id="new-key-title">${t.newKeyTitle(t.keySlots[newKey.slot] ?? newKey.slot)}</h2>
         <p>${t.newKeyText}</p>
         <div class="secret">
@@ -149,7 +149,7 @@ export function profilePage(
     : '';
   const cards = subscriptions.map((s) => {
     const nameId = `name-${s.id}`;
-    return html`<section class="card" aria-labelledby="subscription-${s.id}">
+    return markup`<section class="card" aria-labelledby="subscription-${s.id}">
       <h3 id="subscription-${s.id}">${s.name}</h3>
       <dl class="facts">
         <dt>${t.product}</dt>
@@ -159,7 +159,7 @@ export function profilePage(
         <dt>${t.created}</dt>
         <dd>${formatDate(ctx.lang, s.createdAt)}</dd>
       </dl>
-      ${s.state === 'rejected' && s.decisionReason ? html`<p>${t.rejectedBecause(s.decisionReason)}</p>` : ''}
+      ${s.state === 'rejected' && s.decisionReason ? markup`<p>${t.rejectedBecause(s.decisionReason)}</p>` : ''}
       ${s.state === 'approved' ? keyRows(ctx, s) : ''}
       <form method="post" action="/profile/subscriptions/${s.id}/name">
         ${csrfField(ctx)} ${field(t, { name: nameId, label: t.subscriptionName, value: s.name })}
@@ -169,8 +169,8 @@ export function profilePage(
   });
   return page(ctx, {
     title: t.profileTitle,
-    body: html`<h1>${t.profileTitle}</h1>
-      ${options.notice ? html`<p class="notice" role="status">${options.notice}</p>` : ''} ${shown}
+    body: markup`<h1>${t.profileTitle}</h1>
+      ${options.notice ? markup`<p class="notice" role="status">${options.notice}</p>` : ''} ${shown}
       <h2>${t.accountTitle}</h2>
       <dl class="facts">
         <dt>${t.email}</dt>
@@ -183,6 +183,6 @@ export function profilePage(
         <dd>${account?.role}</dd>
       </dl>
       <h2>${t.subscriptionsTitle}</h2>
-      ${subscriptions.length === 0 ? html`<p>${t.noSubscriptions} <a href="/products">${t.browseProducts}</a></p>` : cards}`,
+      ${subscriptions.length === 0 ? markup`<p>${t.noSubscriptions} <a href="/products">${t.browseProducts}</a></p>` : cards}`,
   });
 }
