@@ -84,7 +84,7 @@ import {
   invitationPageRoutes,
   type SharingMailer,
 } from './sharing/index.js';
-import { DeviceService, DeviceStore } from './devices/index.js';
+import { DeviceError, DeviceService, DeviceStore } from './devices/index.js';
 import { OCPP_PATH, OcppGateway } from './gateway/index.js';
 import {
   StationCommandRunner,
@@ -621,6 +621,44 @@ export async function buildApp(
     signIn,
     publicUrl: config.publicUrl,
     openMailbox: config.portal.openMailbox,
+    devices: {
+      list: async () =>
+        (await platform.deviceStore.list()).map((row) => ({
+          uid: row.uid,
+          serialNumber: row.serial_number,
+          connected: row.connected === 1,
+          lastHeartbeatAt: row.last_heartbeat_at,
+        })),
+      provision: async (input) => {
+        try {
+          const device = await platform.devices.provision(input);
+          return { uid: device.uid, password: device.password };
+        } catch (error) {
+          if (error instanceof DeviceError) return { refused: error.message };
+          throw error;
+        }
+      },
+    },
+    webhooks: {
+      list: () => platform.eventSubscriptions.listAsOperator(),
+      deliveries: async (subscriptionId, limit) => {
+        try {
+          return await platform.eventSubscriptions.deliveriesAsOperator(subscriptionId, { limit });
+        } catch (error) {
+          if (error instanceof ApiError) return undefined;
+          throw error;
+        }
+      },
+      redeliver: async (subscriptionId, deliveryId) => {
+        try {
+          await platform.eventSubscriptions.redeliverAsOperator(subscriptionId, deliveryId);
+          return true;
+        } catch (error) {
+          if (error instanceof ApiError) return false;
+          throw error;
+        }
+      },
+    },
     // What the API reference's try-it calls with: the sandbox owner's token and its station.
     sandboxAccess: async (developer, subscriptionId) => {
       const sandbox = await sandboxes.ensure(subscriptionId, developer);

@@ -15,6 +15,15 @@ import {
 } from './pages/account.js';
 import { accountsPage, adminPage, subscriptionsPage } from './pages/admin.js';
 import { clientsPage } from './pages/clients.js';
+import {
+  devicesPage,
+  webhookPage,
+  webhooksPage,
+  type AdminDelivery,
+  type AdminDevice,
+  type AdminWebhook,
+  type ProvisionOutcome,
+} from './pages/operations.js';
 import { messagePage } from './pages/errors.js';
 import { mailboxPage, mailPage } from './pages/mailbox.js';
 import { homePage, productsPage, profilePage } from './pages/partner.js';
@@ -30,6 +39,24 @@ export interface PortalRouteOptions {
   signIn: SignInThrottle;
   publicUrl: string;
   openMailbox: boolean;
+  /** The device registry, for administrators. */
+  devices: {
+    list(): Promise<AdminDevice[]>;
+    /** Provisions a device: its uid and password, or why not. */
+    provision(input: {
+      serialNumber: string;
+      uid?: string;
+      macAddress?: string;
+    }): Promise<{ uid: string; password: string } | { refused: string }>;
+  };
+  /** Every webhook subscription and its delivery log, for administrators. */
+  webhooks: {
+    list(): Promise<Omit<AdminWebhook, 'recent'>[]>;
+    /** The newest deliveries of a subscription; undefined when there is no such subscription. */
+    deliveries(subscriptionId: string, limit: number): Promise<AdminDelivery[] | undefined>;
+    /** Makes a delivery due again; false when there is no such delivery. */
+    redeliver(subscriptionId: string, deliveryId: string): Promise<boolean>;
+  };
   /** The sandbox of an approved subscription: a token of its owner, and where its station is. */
   sandboxAccess(
     developer: Account,
@@ -593,6 +620,150 @@ export async function portalRoutes(app: FastifyInstance, options: PortalRouteOpt
         throw error;
       }
       return send(reply, 200, accountsPage(ctx, await portal.accounts()));
+    },
+  );
+
+  app.get('/admin/devices', async (request, reply) => {
+    const ctx = await contextOf(request, reply);
+    if (!(await requireAccount(request, reply, ctx, 'admin'))) return reply;
+    return send(reply, 200, devicesPage(ctx, await options.devices.list()));
+  });
+
+  /** Provisions devices one after the other; what was made and what was refused, by line. */
+  async function provisionAll(
+    entries: { line: number | null; serialNumber: string; uid?: string; macAddress?: string }[],
+  ): Promise<ProvisionOutcome> {
+    const outcome: ProvisionOutcome = { provisioned: [], refused: [] };
+    for (const { line, ...input } of entries) {
+      const result = await options.devices.provision(input);
+      if ('refused' in result) outcome.refused.push({ line, message: result.refused });
+      else outcome.provisioned.push(result);
+    }
+    return outcome;
+  }
+
+  app.post('/admin/devices', protect, async (request, reply) => {
+    const ctx = await contextOf(request, reply);
+    if (!(await requireAccount(request, reply, ctx, 'admin'))) return reply;
+    const body = bodyOf(request);
+    const serialNumber = (body.serialNumber ?? '').trim();
+    const uid = (body.uid ?? '').trim();
+    const macAddress = (body.macAddress ?? '').trim();
+    const outcome = serialNumber
+      ? await provisionAll([
+          {
+            line: null,
+            serialNumber,
+            ...(uid ? { uid } : {}),
+            ...(macAddress ? { macAddress } : {}),
+          },
+        ])
+      : {
+          provisioned: [],
+          refused: [{ line: null, message: ctx.t.fieldRequired(ctx.t.serialNumber) }],
+        };
+    const status = outcome.provisioned.length > 0 ? 201 : 400;
+    return send(
+      reply,
+      status,
+      devicesPage(ctx, await options.devices.list(), {
+        outcome,
+        ...(status === 400 ? { values: body } : {}),
+      }),
+    );
+  });
+
+  app.post('/admin/devices/batch', protect, async (request, reply) => {
+    const ctx = await contextOf(request, reply);
+    if (!(await requireAccount(request, reply, ctx, 'admin'))) return reply;
+    const body = bodyOf(request);
+    const lines = (body.csv ?? '').split(/\r?\n/);
+    const entries = lines
+      .map((text, index) => ({ text: text.trim(), line: index + 1 }))
+      .filter(({ text, line }) => text !== '' && !(line === 1 && /^serial/i.test(text)))
+      .map(({ text, line }) => {
+        const [serialNumber = '', uid = '', macAddress = ''] = text.split(',').map((f) => f.trim());
+        return {
+          line,
+          serialNumber,
+          ...(uid ? { uid } : {}),
+          ...(macAddress ? { macAddress } : {}),
+        };
+      });
+    let outcome: ProvisionOutcome;
+    if (entries.length === 0)
+      outcome = {
+        provisioned: [],
+        refused: [{ line: null, message: ctx.t.fieldRequired(ctx.t.batchLabel) }],
+      };
+    else if (entries.length > 1000)
+      outcome = { provisioned: [], refused: [{ line: null, message: ctx.t.tooManyLines }] };
+    else outcome = await provisionAll(entries);
+    const status = outcome.provisioned.length > 0 ? 201 : 400;
+    return send(
+      reply,
+      status,
+      devicesPage(ctx, await options.devices.list(), {
+        outcome,
+        ...(status === 400 ? { values: body } : {}),
+      }),
+    );
+  });
+
+  /** The webhook subscriptions with the outcome of their last 20 deliveries. */
+  async function webhooksWithRecent(): Promise<AdminWebhook[]> {
+    const subscriptions = await options.webhooks.list();
+    return Promise.all(
+      subscriptions.map(async (subscription) => {
+        const deliveries =
+          (await options.webhooks.deliveries(subscription.eventSubscriptionId, 20)) ?? [];
+        const count = (state: string) => deliveries.filter((d) => d.state === state).length;
+        return {
+          ...subscription,
+          recent: {
+            failed: count('failed'),
+            pending: count('pending'),
+            delivered: count('delivered'),
+          },
+        };
+      }),
+    );
+  }
+
+  app.get('/admin/webhooks', async (request, reply) => {
+    const ctx = await contextOf(request, reply);
+    if (!(await requireAccount(request, reply, ctx, 'admin'))) return reply;
+    return send(reply, 200, webhooksPage(ctx, await webhooksWithRecent()));
+  });
+
+  async function webhookDetail(ctx: PageContext, id: string, notice?: string) {
+    if (!ID.test(id)) throw new PortalRefusal('notFound');
+    const webhook = (await webhooksWithRecent()).find((w) => w.eventSubscriptionId === id);
+    const deliveries = await options.webhooks.deliveries(id, 100);
+    if (!webhook || !deliveries) throw new PortalRefusal('notFound');
+    return webhookPage(ctx, webhook, deliveries, notice);
+  }
+
+  app.get<{ Params: { id: string } }>('/admin/webhooks/:id', async (request, reply) => {
+    const ctx = await contextOf(request, reply);
+    if (!(await requireAccount(request, reply, ctx, 'admin'))) return reply;
+    return send(reply, 200, await webhookDetail(ctx, request.params.id));
+  });
+
+  app.post<{ Params: { id: string; deliveryId: string } }>(
+    '/admin/webhooks/:id/deliveries/:deliveryId/redeliver',
+    protect,
+    async (request, reply) => {
+      const ctx = await contextOf(request, reply);
+      if (!(await requireAccount(request, reply, ctx, 'admin'))) return reply;
+      const { id, deliveryId } = request.params;
+      if (
+        !ID.test(id) ||
+        !ID.test(deliveryId) ||
+        !(await options.webhooks.redeliver(id, deliveryId))
+      )
+        throw new PortalRefusal('notFound');
+      return send(reply, 200, await webhookDetail(ctx, id, ctx.t.redelivered));
     },
   );
 

@@ -16,11 +16,14 @@ export interface QueuedSubscription {
   decision_reason: string | null;
 }
 
-function adminNav(ctx: PageContext) {
+/** The administration's own navigation. */
+export function adminNav(ctx: PageContext) {
   const { t } = ctx;
   const links: [string, string][] = [
     ['/admin/subscriptions', t.adminSubscriptions],
     ['/admin/accounts', t.adminAccounts],
+    ['/admin/devices', t.adminDevices],
+    ['/admin/webhooks', t.adminWebhooks],
     ['/mailbox', t.adminMail],
   ];
   return markup`<nav aria-label="${t.adminTitle}">
