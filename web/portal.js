@@ -12,3 +12,9 @@ for (const button of document.querySelectorAll('button[data-copy]')) {
     }, 2000);
   });
 }
+
+// A key just made: the API reference of this site fills it in for the try-it (this tab only).
+const newKey = document.getElementById('new-key');
+if (newKey && newKey.dataset.subscription) {
+  sessionStorage.setItem(`witty.key.${newKey.dataset.subscription}`, newKey.textContent.trim());
+}

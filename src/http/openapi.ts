@@ -89,26 +89,74 @@ const ASSETS: Record<string, string> = {
 };
 
 function referencePage(): string {
-  const options = {
-    url: OPENAPI_PATH,
-    dom_id: '#reference',
-    deepLinking: true,
-    persistAuthorization: true,
-  };
   return `<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <title>Witty-Home API reference</title>
 <link rel="icon" type="image/png" href="/docs/favicon-32x32.png">
-<link rel="stylesheet" href="/docs/swagger-ui.css"></head>
-<body><div id="reference"></div>
+<link rel="stylesheet" href="/docs/swagger-ui.css">
+<link rel="stylesheet" href="/docs/reference.css"></head>
+<body><main>
+<div id="try-it" class="try-it" role="status" hidden></div>
+<div id="reference"></div>
+</main>
 <script src="/docs/swagger-ui-bundle.js"></script>
-<script>
-const ui = SwaggerUIBundle(Object.assign(${JSON.stringify(options)}, {
-  oauth2RedirectUrl: location.origin + '/docs/oauth2-redirect.html',
-}));
-ui.initOAuth({ clientId: '${API_REFERENCE_CLIENT_ID}', usePkceWithAuthorizationCodeGrant: true, scopes: 'api' });
-</script></body></html>`;
+<script src="/docs/reference.js" data-client-id="${API_REFERENCE_CLIENT_ID}" data-openapi="${OPENAPI_PATH}"></script>
+</body></html>`;
 }
+
+// The page's own script and style (no inline code): Swagger UI, its OAuth client, and the
+// portal's try-it (a signed-in developer's sandbox owner and key, filled in).
+const REFERENCE_SCRIPT = `'use strict';
+(() => {
+  const script = document.currentScript;
+  let sandboxToken = null;
+  const ui = SwaggerUIBundle({
+    url: script.dataset.openapi,
+    dom_id: '#reference',
+    deepLinking: true,
+    persistAuthorization: true,
+    oauth2RedirectUrl: location.origin + '/docs/oauth2-redirect.html',
+    requestInterceptor: (request) => {
+      // The sandbox owner's token, unless the caller authorized otherwise.
+      if (sandboxToken && !request.headers.Authorization)
+        request.headers.Authorization = 'Bearer ' + sandboxToken;
+      return request;
+    },
+  });
+  ui.initOAuth({ clientId: script.dataset.clientId, usePkceWithAuthorizationCodeGrant: true, scopes: 'api' });
+  const subscription = new URLSearchParams(location.search).get('subscription');
+  if (!subscription) return;
+  const banner = document.getElementById('try-it');
+  const say = (text) => {
+    banner.textContent = text;
+    banner.hidden = false;
+  };
+  fetch('/profile/subscriptions/' + encodeURIComponent(subscription) + '/sandbox', {
+    credentials: 'same-origin',
+    headers: { accept: 'application/json' },
+  })
+    .then((response) => (response.ok ? response.json() : Promise.reject(response.status)))
+    .then((access) => {
+      sandboxToken = access.accessToken;
+      const key = sessionStorage.getItem('witty.key.' + subscription);
+      if (key) ui.preauthorizeApiKey('subscriptionKey', key);
+      say(
+        'Try-it calls as the sandbox owner of "' + access.subscriptionName + '": installation ' +
+          access.installationId + ', charging station ' + access.chargingStationId + '. ' +
+          (key
+            ? 'Your subscription key from the profile is filled in.'
+            : 'Paste your subscription key under Authorize (subscriptionKey).'),
+      );
+    })
+    .catch((status) =>
+      say(status === 401
+        ? 'Sign in to the portal to try the API with your sandbox.'
+        : 'Your sandbox could not be opened (' + status + ').'),
+    );
+})();
+`;
+
+const REFERENCE_STYLE = `.try-it{margin:1rem auto;max-width:1460px;padding:.75rem 1rem;border-left:6px solid #00557f;background:#eef2f5;font-family:system-ui,sans-serif;color:#1d2733}`;
 
 /** The OpenAPI document route and the interactive reference with try-it (Swagger UI) at /docs. */
 export async function registerApiReference(app: FastifyInstance): Promise<void> {
@@ -119,6 +167,15 @@ export async function registerApiReference(app: FastifyInstance): Promise<void> 
   const page = referencePage();
   app.get('/docs', async (_request, reply) => reply.type('text/html; charset=utf-8').send(page));
   app.get('/docs/', async (_request, reply) => reply.redirect('/docs', 301));
+  app.get('/docs/reference.js', async (_request, reply) =>
+    reply
+      .type('text/javascript; charset=utf-8')
+      .header('cache-control', 'no-cache')
+      .send(REFERENCE_SCRIPT),
+  );
+  app.get('/docs/reference.css', async (_request, reply) =>
+    reply.type('text/css; charset=utf-8').header('cache-control', 'no-cache').send(REFERENCE_STYLE),
+  );
   app.get<{ Params: { asset: string } }>('/docs/:asset', async (request, reply) => {
     const type = ASSETS[request.params.asset];
     if (!type)

@@ -56,10 +56,13 @@ describeEachDialect('operations endpoints', (dialect) => {
   it('/docs serves the interactive reference pointing at the OpenAPI document', async () => {
     const response = await t.app.inject('/docs');
     expect(response.statusCode).toBe(200);
-    expect(response.body).toContain('"url":"/v1/openapi.json"');
-    expect(response.body).toContain(
-      "clientId: 'witty-api-reference', usePkceWithAuthorizationCodeGrant: true",
-    );
+    expect(response.body).toContain('data-openapi="/v1/openapi.json"');
+    expect(response.body).toContain('data-client-id="witty-api-reference"');
+    expect(response.body).not.toMatch(/<script>/);
+    const reference = await t.app.inject('/docs/reference.js');
+    expect(reference.statusCode).toBe(200);
+    expect(reference.body).toContain('usePkceWithAuthorizationCodeGrant: true');
+    expect(reference.body).toContain('/sandbox');
     const script = await t.app.inject('/docs/swagger-ui-bundle.js');
     expect(script.statusCode).toBe(200);
     expect(script.headers['content-type']).toContain('text/javascript');

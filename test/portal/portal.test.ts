@@ -346,7 +346,7 @@ describeEachDialect('the developer portal', (dialect) => {
         `/profile/subscriptions/${mine!.id}/keys/primary`,
       );
       expect(created.status).toBe(200);
-      const key = /<code id="new-key">([0-9a-f]{32})<\/code>/.exec(created.html)?.[1];
+      const key = /<code id="new-key"[^>]*>([0-9a-f]{32})<\/code>/.exec(created.html)?.[1];
       expect(key).toBeDefined();
       const call = await t.api('GET', '/v1/installations', { key: key! });
       expect(call.json().code).toBe('ACCESS_TOKEN_MISSING');
@@ -359,7 +359,7 @@ describeEachDialect('the developer portal', (dialect) => {
         '/profile',
         `/profile/subscriptions/${mine!.id}/keys/primary`,
       );
-      const second = /<code id="new-key">([0-9a-f]{32})<\/code>/.exec(again.html)?.[1];
+      const second = /<code id="new-key"[^>]*>([0-9a-f]{32})<\/code>/.exec(again.html)?.[1];
       expect(second).not.toBe(key);
       expect((await t.api('GET', '/v1/installations', { key: key! })).json().code).toBe(
         'SUBSCRIPTION_KEY_INVALID',

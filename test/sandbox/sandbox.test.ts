@@ -85,7 +85,7 @@ describeEachDialect('try-it sandboxes', (dialect) => {
     expect(access.installationId).toBe(sandbox.installationId);
     // The developer's own key, made on the profile.
     const made = await send('/profile', `/profile/subscriptions/${id}/keys/primary`);
-    const key = /<code id="new-key">([0-9a-f]{32})<\/code>/.exec(await made.text())![1]!;
+    const key = /<code id="new-key"[^>]*>([0-9a-f]{32})<\/code>/.exec(await made.text())![1]!;
     const call = (method: 'GET' | 'POST', path: string) =>
       t.api(method, path, { key, token: access.accessToken });
     const installations = await call('GET', '/v1/installations');

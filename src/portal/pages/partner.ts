@@ -133,7 +133,7 @@ export function profilePage(
         <h2 id="new-key-title">${t.newKeyTitle(t.keySlots[newKey.slot] ?? newKey.slot)}</h2>
         <p>${t.newKeyText}</p>
         <div class="secret">
-          <code id="new-key">${newKey.key}</code>
+          <code id="new-key" data-subscription="${newKey.subscriptionId}">${newKey.key}</code>
           <button
             type="button"
             class="secondary"
@@ -144,7 +144,7 @@ export function profilePage(
             ${t.copy}
           </button>
         </div>
-        <p><a href="/docs">${t.tryIt}</a></p>
+        <p><a href="/docs?subscription=${newKey.subscriptionId}">${t.tryIt}</a></p>
       </section>`
     : '';
   const cards = subscriptions.map((s) => {
@@ -161,6 +161,11 @@ export function profilePage(
       </dl>
       ${s.state === 'rejected' && s.decisionReason ? markup`<p>${t.rejectedBecause(s.decisionReason)}</p>` : ''}
       ${s.state === 'approved' ? keyRows(ctx, s) : ''}
+      ${
+        s.state === 'approved'
+          ? markup`<p><a href="/docs?subscription=${s.id}">${t.tryIt}</a></p>`
+          : ''
+      }
       <form method="post" action="/profile/subscriptions/${s.id}/name">
         ${csrfField(ctx)} ${field(t, { name: nameId, label: t.subscriptionName, value: s.name })}
         <button class="secondary" type="submit">${t.rename}</button>
