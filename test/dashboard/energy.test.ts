@@ -140,4 +140,18 @@ describeEachDialect('the owner dashboard: energy of the station and the house', 
     expect(page).not.toContain('once you consent to TIC data');
     expect(page).toContain('<th scope="col">House, peak (HP)</th>');
   });
+
+  it('an open event stream ends when the platform stops', async () => {
+    const stream = await owner.browser.request(
+      `${t.config.publicUrl}/dashboard/installations/${home.installationId}/events`,
+    );
+    const reader = stream.body!.getReader();
+    expect((await reader.read()).done).toBe(false);
+    await station.close();
+    const closing = t.app.close();
+    for (;;) {
+      if ((await reader.read()).done) break;
+    }
+    await closing;
+  });
 });

@@ -267,8 +267,10 @@ describeEachDialect('the owner dashboard: a station live', (dialect) => {
   });
 
   describe('who sees what', () => {
+    let transactionId: number;
+
     it('an installer sees the station without cost and without any button', async () => {
-      const transactionId = await station.startTransaction(1, 21_000, new Date().toISOString());
+      transactionId = await station.startTransaction(1, 21_000, new Date().toISOString());
       await station.meterValues(1, transactionId, new Date().toISOString(), 22_000, 7400);
       const ownerPage = (await owner.get(page)).html;
       expect(ownerPage).toContain('data-field="cost"');
@@ -302,6 +304,20 @@ describeEachDialect('the owner dashboard: a station live', (dialect) => {
       const first = await events.next(() => true);
       await events.cancel();
       expect(first.state).toMatchObject({ availability: 'occupied', session: null });
+    });
+
+    it('the owner’s last sessions give energy and cost; the installer’s only their starts', async () => {
+      await station.stopTransaction(transactionId, 23_500, new Date().toISOString());
+      const { html } = await owner.get(page);
+      const sessions = html.slice(html.indexOf('id="sessions-title"'));
+      expect(sessions).toContain('<th scope="col">Ended</th>');
+      expect(sessions).toContain('<td>2.5</td>');
+      const user = new DashboardUser(base);
+      const installerPage = (await user.signIn('pro@example.com', PASSWORD, page)).html;
+      const starts = installerPage.slice(installerPage.indexOf('id="sessions-title"'));
+      expect(starts).toContain('<th scope="col">Socket</th>');
+      expect(starts).not.toContain('<th scope="col">Ended</th>');
+      expect(starts).not.toContain('2.5');
     });
 
     it('a stranger gets 404 for the page, its stream, its chart and its commands', async () => {
