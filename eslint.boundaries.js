@@ -22,6 +22,7 @@ export const FEATURES = [
   'mail',
   'sharing',
   'sandbox',
+  'dashboard',
 ];
 
 /** The features each room may import (through their index.ts). */
@@ -43,6 +44,9 @@ export const MAY_IMPORT = {
   demo: ['identity', 'stations', 'sim', 'protocol'],
   // The developer portal: accounts and subscriptions (identity), its mails (mail).
   portal: ['identity', 'mail'],
+  // The owner dashboard: a client of the provider and the API (identity), in the portal's
+  // layout (portal), naming the guide's error codes (protocol).
+  dashboard: ['identity', 'portal', 'protocol'],
   // Try-it sandboxes: an owner per approved subscription, with a virtual station (sim).
   sandbox: ['identity', 'sim'],
   // Event subscriptions (owner only, through installations) and the webhook outbox.

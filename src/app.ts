@@ -73,6 +73,13 @@ import {
   StationAlerts,
 } from './mail/index.js';
 import { PortalService, PortalStore, portalRoutes } from './portal/index.js';
+import {
+  CALLBACK_PATH,
+  DASHBOARD_CLIENT_ID,
+  DASHBOARD_SCOPES,
+  dashboardRoutes,
+  ensureDashboardSubscription,
+} from './dashboard/index.js';
 import { SandboxService, SandboxStore } from './sandbox/index.js';
 import {
   afterCommitMailer,
@@ -676,6 +683,30 @@ export async function buildApp(
       };
     },
   });
+  // The owner dashboard signs people in as a client of the provider and calls the API with its
+  // own first-party subscription, like any app (docs/decisions.md, "Owner dashboard").
+  await registerClient(platform.identityStore, platform.clock, {
+    clientId: DASHBOARD_CLIENT_ID,
+    name: 'Witty-Home dashboard',
+    redirectUris: [`${config.publicUrl}${CALLBACK_PATH}`],
+    scope: DASHBOARD_SCOPES,
+  });
+  const dashboardSubscription = await ensureDashboardSubscription(
+    platform.identity,
+    platform.identityStore,
+    platform.clock,
+  );
+  await app.register(dashboardRoutes, {
+    prefix: '/dashboard',
+    inject: (options) => app.inject(options),
+    clock: platform.clock,
+    publicUrl: config.publicUrl,
+    subscriptionKey: dashboardSubscription.key,
+    sessionSeconds: config.oauth.refreshTokenTtlSeconds,
+    pollMs: 2000,
+    // Comments well within the idle timeout keep a quiet stream open.
+    keepAliveMs: Math.max(50, Math.min(15_000, Math.floor(config.http.idleTimeoutMs / 3))),
+  });
   await app.register(webhookValidationRoutes, { subscriptions: platform.eventSubscriptions });
   await app.register(invitationPageRoutes, { sharing: platform.sharing });
 
@@ -698,6 +729,10 @@ export async function buildApp(
         max: config.rateLimit.max,
         timeWindow: config.rateLimit.windowSeconds * 1000,
         keyGenerator: (request) => request.caller?.subscription.subscriptionId ?? request.ip,
+        // Every dashboard user calls through the dashboard's one subscription: a shared count
+        // would let a few users lock out all the others.
+        allowList: (request) =>
+          request.caller?.subscription.subscriptionId === dashboardSubscription.subscriptionId,
         errorResponseBuilder: (_request, context) =>
           new ApiError(
             'RATE_LIMITED',

@@ -25,6 +25,7 @@ export {
   ROLES,
   STARTER_PACK_PRODUCT_ID,
   type SubscriptionCaller,
+  subscriptionKeyHash,
 } from './service.js';
 export { type AccountRow, IdentityStore, type SubscriptionRow } from './store.js';
 export { hashPassword } from './passwords.js';

@@ -172,6 +172,8 @@ export async function registerClient(
     secret?: string;
     /** The developer who registers it on the portal. */
     ownerAccountId?: string;
+    /** The only scopes it may ask for (space-separated); any of the provider's when absent. */
+    scope?: string;
   },
 ): Promise<ClientMetadata> {
   const metadata: ClientMetadata = {
@@ -186,6 +188,7 @@ export async function registerClient(
       ? { application_type: 'native' as const }
       : {}),
     token_endpoint_auth_method: input.secret ? 'client_secret_basic' : 'none',
+    ...(input.scope ? { scope: input.scope } : {}),
   };
   // Only the secret's hash is stored; the operator who gave it is shown it back.
   const stored = input.secret ? { ...metadata, client_secret: hashAtRest(input.secret) } : metadata;

@@ -66,7 +66,8 @@ export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
-function hashKey(key: string): string {
+/** What the store keeps of a subscription key: its SHA-256, in hex. */
+export function subscriptionKeyHash(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
@@ -172,7 +173,7 @@ export class IdentityService {
     await this.store.replaceKey(
       subscriptionId,
       slot,
-      hashKey(key),
+      subscriptionKeyHash(key),
       key.slice(-4),
       this.clock.now().toISOString(),
     );
@@ -215,7 +216,7 @@ export class IdentityService {
 
   /** Checks a subscription key as sent by a client; throws the API error to answer. */
   async resolveSubscriptionKey(key: string): Promise<SubscriptionCaller> {
-    const row = await this.store.findByKeyHash(hashKey(key));
+    const row = await this.store.findByKeyHash(subscriptionKeyHash(key));
     if (!row || row.revoked_at !== null) {
       throw new ApiError(
         'SUBSCRIPTION_KEY_INVALID',

@@ -9,7 +9,7 @@ export {
   MESSAGES,
   type Messages,
 } from './i18n.js';
-export { csrfField, field, formatDate, page, type PageContext } from './layout.js';
+export { csrfField, field, formatDate, page, type PageContext, type SiteChrome } from './layout.js';
 export { portalRoutes, type PortalRouteOptions } from './routes.js';
 export { PortalService, type PortalStores, type PortalUnitOfWork } from './service.js';
 export { PortalStore } from './store.js';

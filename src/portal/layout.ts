@@ -18,6 +18,18 @@ export interface PageContext {
   openMailbox: boolean;
 }
 
+/** Another site of the platform in the portal's layout (the owner dashboard): its own name,
+ * navigation, session controls and assets. */
+export interface SiteChrome {
+  name: string;
+  home: string;
+  /** The items of the main navigation (`<li>` elements). */
+  nav: SafeHtml[];
+  session: SafeHtml;
+  styles?: readonly string[];
+  scripts?: readonly string[];
+}
+
 /** The hidden field that carries the CSRF token in every form. */
 export function csrfField(ctx: PageContext): SafeHtml {
   return markup`<input type="hidden" name="_csrf" value="${ctx.csrf}" />`;
@@ -32,11 +44,12 @@ function navLink(ctx: PageContext, href: string, label: string): SafeHtml {
 /** A whole page: header with navigation and language switch, the content, the footer. */
 export function page(
   ctx: PageContext,
-  options: { title: string; body: SafeHtml; narrow?: boolean },
+  options: { title: string; body: SafeHtml; narrow?: boolean; site?: SiteChrome },
 ): string {
   const { t, account } = ctx;
   const other: Language = ctx.lang === 'en' ? 'fr' : 'en';
-  const nav = [
+  const { site } = options;
+  const nav = site?.nav ?? [
     navLink(ctx, '/', t.navHome),
     navLink(ctx, '/products', t.navProducts),
     markup`<li><a href="/docs">${t.navApiReference}</a></li>`,
@@ -47,27 +60,31 @@ export function page(
     account?.role === 'admin' ? navLink(ctx, '/admin', t.navAdmin) : '',
     account || ctx.openMailbox ? navLink(ctx, '/mailbox', t.navMailbox) : '',
   ];
-  const session = account
-    ? markup`<span>${t.signedInAs(account.email)}</span>
+  const session = site
+    ? site.session
+    : account
+      ? markup`<span>${t.signedInAs(account.email)}</span>
         <form class="inline-form" method="post" action="/signout">
           ${csrfField(ctx)}<button class="link-button" type="submit">${t.signOut}</button>
         </form>`
-    : markup`<a href="/signin">${t.navSignIn}</a> <a href="/signup">${t.navSignUp}</a>`;
+      : markup`<a href="/signin">${t.navSignIn}</a> <a href="/signup">${t.navSignUp}</a>`;
   const switchTo = `/language/${other}?back=${encodeURIComponent(ctx.path)}`;
   return markup`<!doctype html>
     <html lang="${ctx.lang}">
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>${options.title} · ${t.siteName}</title>
+        <title>${options.title} · ${site?.name ?? t.siteName}</title>
         <link rel="stylesheet" href="/assets/portal.css" />
+        ${(site?.styles ?? []).map((href) => markup`<link rel="stylesheet" href="${href}" />`)}
         <script src="/assets/portal.js" defer></script>
+        ${(site?.scripts ?? []).map((src) => markup`<script src="${src}" defer></script>`)}
       </head>
       <body>
         <a class="skip-link" href="#content">${t.skipToContent}</a>
         <header class="site">
           <div class="bar">
-            <a class="brand" href="/">${t.siteName}</a>
+            <a class="brand" href="${site?.home ?? '/'}">${site?.name ?? t.siteName}</a>
             <nav class="main" aria-label="${t.mainNavigation}">
               <ul>
                 ${nav}

@@ -14,6 +14,7 @@ export function homePage(ctx: PageContext, publicUrl: string): string {
         ${t.homePartnersSteps.map((step) => markup`<li>${step}</li>`)}
       </ol>
       ${ctx.account ? '' : markup`<p><a class="button" href="/signup">${t.homeStart}</a></p>`}
+      <p><a href="/dashboard">${t.homeOwners}</a></p>
       <h2>${t.homeMachinesTitle}</h2>
       <ul>
         <li><a href="/docs">${t.navApiReference}</a></li>

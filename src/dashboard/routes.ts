@@ -1,0 +1,586 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Clock } from '../clock.js';
+import { ianaZone } from '../domain/time-buckets.js';
+import { languageOf, MESSAGES } from '../portal/index.js';
+import {
+  clearSessionCookies,
+  codeOf,
+  REFRESH_COOKIE,
+  SessionNeedsRefresh,
+  setSessionCookies,
+  SignedOut,
+  UserApi,
+  type ApiDependencies,
+} from './api.js';
+import { energyChart } from './energy.js';
+import {
+  authorizationPath,
+  newSignInAttempt,
+  TokenEndpoint,
+  type Inject,
+  type SignInAttempt,
+} from './oidc-client.js';
+import {
+  chartData,
+  installationsPage,
+  messagePage,
+  progressText,
+  refusalText,
+  stationPage,
+  stationStateFragment,
+  wordsOf,
+  type CommandNotice,
+  type DashboardContext,
+  type Formats,
+  type InstallationItem,
+  type SessionItem,
+} from './pages.js';
+import { stationState, type ApiStation } from './station-view.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** A dashboard route answered in JSON (for its script), errors included. */
+    dashboardJson?: boolean;
+  }
+}
+
+/** What the dashboard needs from the platform. */
+export interface DashboardRouteOptions {
+  /** Requests into the platform's own HTTP application (the API and the token endpoint). */
+  inject: Inject;
+  clock: Clock;
+  publicUrl: string;
+  /** The dashboard's first-party subscription key. */
+  subscriptionKey: string;
+  /** How long the session cookies last: the refresh token's lifetime, in seconds. */
+  sessionSeconds: number;
+  /** How often an event stream reads its station (2 s). */
+  pollMs: number;
+  /** How often an event stream sends a comment to keep the connection open. */
+  keepAliveMs: number;
+}
+
+const SIGN_IN_COOKIE = 'witty_dashboard_signin';
+const LANGUAGE_COOKIE = 'witty_lang';
+const INSTALLATION_ID = /^[1-9][0-9]{0,9}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ERROR_CODE = /^[A-Z_]{1,40}$/;
+const OPERATORS = { 'charge-mode': 'set-charge-mode', start: 'start', stop: 'stop' } as const;
+const SESSIONS_SHOWN = 10;
+
+// Same policy as the portal: own scripts and styles only, forms to this site, never framed.
+const PAGE_POLICY =
+  "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+// The dashboard's client code (web/) and Chart.js's browser build, as the package ships it.
+const WEB = new URL('../../web/', import.meta.url);
+const CHART_JS = path.join(
+  path.dirname(createRequire(import.meta.url).resolve('chart.js')),
+  'chart.umd.js',
+);
+const ASSETS: Record<string, { type: string; body: Buffer }> = {
+  'dashboard.js': {
+    type: 'text/javascript; charset=utf-8',
+    body: readFileSync(new URL('dashboard.js', WEB)),
+  },
+  'dashboard.css': {
+    type: 'text/css; charset=utf-8',
+    body: readFileSync(new URL('dashboard.css', WEB)),
+  },
+  'chart.umd.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(CHART_JS) },
+};
+
+/** Nothing of that id among the person's installations (or a malformed id). */
+class NotFound extends Error {
+  constructor() {
+    super('not found');
+    this.name = 'NotFound';
+  }
+}
+
+/** A dashboard page to come back to after signing in (never another site). */
+function dashboardPath(value: unknown): string {
+  return typeof value === 'string' &&
+    /^\/dashboard(\/[A-Za-z0-9/_-]*)?(\?[A-Za-z0-9=&_-]*)?$/.test(value) &&
+    value.length < 300
+    ? value
+    : '/dashboard';
+}
+
+function readAttempt(value: string | undefined): SignInAttempt | undefined {
+  if (!value) return undefined;
+  try {
+    const parsed = JSON.parse(Buffer.from(value, 'base64url').toString()) as SignInAttempt;
+    const fields = [parsed.state, parsed.nonce, parsed.verifier, parsed.next];
+    return fields.every((f) => typeof f === 'string') ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A station as the dashboard reads it: the API's answer and who the person is there. */
+interface StationContext {
+  installation: InstallationItem;
+  station: (ApiStation & { properties: { timezone: string } }) | null;
+  owner: boolean;
+  currency: string | null;
+}
+
+/**
+ * The owner dashboard: a client of the platform's OpenID provider and of the partner API, like
+ * any app, with server-rendered pages, an event stream of the station and a chart.
+ */
+export async function dashboardRoutes(app: FastifyInstance, options: DashboardRouteOptions) {
+  const secure = options.publicUrl.startsWith('https:');
+  const cookieBase = {
+    path: '/dashboard',
+    httpOnly: true as const,
+    sameSite: 'lax' as const,
+    secure,
+  };
+  const deps: ApiDependencies = {
+    inject: options.inject,
+    tokens: new TokenEndpoint(options.inject, options.publicUrl),
+    clock: options.clock,
+    subscriptionKey: options.subscriptionKey,
+    cookieOptions: { ...cookieBase, maxAge: options.sessionSeconds },
+  };
+
+  await app.register((await import('@fastify/cookie')).default);
+  await app.register((await import('@fastify/formbody')).default, { bodyLimit: 16 * 1024 });
+  await app.register((await import('@fastify/csrf-protection')).default, {
+    cookieKey: 'witty_dashboard_csrf',
+    cookieOpts: cookieBase,
+  });
+
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.header('content-security-policy', PAGE_POLICY);
+    reply.header('x-frame-options', 'DENY');
+    reply.header('cache-control', 'no-store');
+  });
+
+  // Open event streams end when the platform stops (a closing server waits for its responses).
+  const streams = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const end of streams) end();
+  });
+
+  const apiOf = (request: FastifyRequest, reply: FastifyReply) => new UserApi(deps, request, reply);
+
+  function contextOf(request: FastifyRequest, reply: FastifyReply): DashboardContext {
+    const lang = languageOf(request.cookies[LANGUAGE_COOKIE], request.headers['accept-language']);
+    return {
+      t: MESSAGES[lang],
+      w: wordsOf(lang),
+      lang,
+      account: undefined,
+      csrf: reply.generateCsrf(),
+      path: request.url.split('?')[0] ?? '/dashboard',
+      openMailbox: false,
+      signedIn: request.cookies[REFRESH_COOKIE] !== undefined,
+    };
+  }
+
+  const send = (reply: FastifyReply, status: number, html: string) =>
+    reply.status(status).type('text/html; charset=utf-8').send(html);
+
+  const wantsJson = (request: FastifyRequest) =>
+    request.routeOptions.config.dashboardJson === true ||
+    (request.headers.accept ?? '').includes('application/json');
+
+  app.setErrorHandler(
+    async (error: Error & { code?: string; statusCode?: number }, request, reply) => {
+      const json = wantsJson(request);
+      if (error instanceof SignedOut || error instanceof SessionNeedsRefresh) {
+        if (json) return reply.status(401).send({ code: 'SIGN_IN_REQUIRED' });
+        const next = request.method === 'GET' ? request.url : '/dashboard';
+        return reply.redirect(`/dashboard/signin?next=${encodeURIComponent(next)}`, 303);
+      }
+      const ctx = contextOf(request, reply);
+      const { w } = ctx;
+      if (error.code === 'FST_CSRF_INVALID_TOKEN' || error.code === 'FST_CSRF_MISSING_SECRET') {
+        if (json) return reply.status(403).send({ code: 'FORM_EXPIRED', text: w.csrfText });
+        return send(reply, 403, messagePage(ctx, w.csrfTitle, w.csrfText));
+      }
+      if (error instanceof NotFound) {
+        if (json) return reply.status(404).send({ code: 'NOT_FOUND' });
+        return send(reply, 404, messagePage(ctx, w.notFoundTitle, w.notFoundText));
+      }
+      if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+        if (json) return reply.status(error.statusCode).send({ code: 'BAD_REQUEST' });
+        return send(reply, error.statusCode, messagePage(ctx, w.errorTitle, w.errorText));
+      }
+      request.log.error({ err: error }, 'dashboard page failed');
+      if (json) return reply.status(500).send({ code: 'INTERNAL' });
+      return send(reply, 500, messagePage(ctx, w.errorTitle, w.errorText));
+    },
+  );
+
+  const protect = { preHandler: app.csrfProtection.bind(app) };
+  const asJson = { config: { dashboardJson: true } };
+
+  /** The installation and its station as the person sees them, through the API. */
+  async function stationContext(api: UserApi, rawId: string): Promise<StationContext> {
+    if (!INSTALLATION_ID.test(rawId)) throw new NotFound();
+    const base = `/installations/${rawId}`;
+    const installation = await api.call<InstallationItem>('GET', base);
+    if (installation.status === 404) throw new NotFound();
+    if (installation.status !== 200) throw new Error(`installation: ${installation.status}`);
+    const stations = await api.call<StationContext['station'][]>(
+      'GET',
+      `${base}/charging-stations`,
+    );
+    if (stations.status !== 200) throw new Error(`stations: ${stations.status}`);
+    const station = stations.body[0] ?? null;
+    if (!station) return { installation: installation.body, station, owner: false, currency: null };
+    // The measures are the owner's: an installer is answered 403 (docs/access.md).
+    const measures = await api.call<{ type: string; unit: string }[]>(
+      'GET',
+      `${base}/charging-stations/${station.id}/measures`,
+    );
+    const owner = measures.status === 200;
+    const currency = owner ? (measures.body.find((m) => m.type === 'Cost')?.unit ?? null) : null;
+    return { installation: installation.body, station, owner, currency };
+  }
+
+  const formatsOf = (ctx: DashboardContext, s: StationContext): Formats => ({
+    lang: ctx.lang,
+    zone: s.station ? ianaZone(s.station.properties.timezone) : 'UTC',
+    currency: s.currency,
+  });
+
+  /** The last sessions: SessionEnd for owners, SessionStart for installers (who see no ends). */
+  async function lastSessions(api: UserApi, s: StationContext): Promise<SessionItem[]> {
+    if (!s.station) return [];
+    const now = options.clock.now();
+    const logId = s.owner ? '2' : '1';
+    const answer = await api.call<{ date: string; value: Record<string, unknown> }[]>(
+      'POST',
+      `/installations/${s.installation.installationId}/charging-stations/${s.station.id}/logs/${logId}/operators/list`,
+      {
+        startDate: new Date(now.getTime() - 365 * 86_400_000).toISOString(),
+        endDate: new Date(now.getTime() + 1000).toISOString(),
+        order: 'desc',
+      },
+    );
+    if (answer.status !== 200) return [];
+    return answer.body.slice(0, SESSIONS_SHOWN).map(({ date, value }) =>
+      s.owner
+        ? {
+            date,
+            end: {
+              sessionDuration: Number(value.sessionDuration ?? 0),
+              chargingDuration: Number(value.chargingDuration ?? 0),
+              energy: Number(value.energy ?? 0),
+              cost: Number(value.cost ?? 0),
+            },
+          }
+        : { date, socket: typeof value.evcsSocket === 'string' ? value.evcsSocket : '' },
+    );
+  }
+
+  const commandPath = (installationId: string, stationId: string, commandId: string) =>
+    `/installations/${installationId}/charging-stations/${stationId}/commands/${commandId}`;
+  const progressPath = (installationId: string, stationId: string, commandId: string) =>
+    `/dashboard/installations/${installationId}/stations/${stationId}/commands/${commandId}`;
+
+  app.get<{ Params: { name: string } }>('/assets/:name', async (request, reply) => {
+    const asset = ASSETS[request.params.name];
+    if (!asset) throw new NotFound();
+    return reply.header('cache-control', 'public, max-age=3600').type(asset.type).send(asset.body);
+  });
+
+  // Sign-in: the authorization code flow with PKCE at the platform's own provider.
+
+  app.get<{ Querystring: { next?: string } }>('/signin', async (request, reply) => {
+    const attempt = newSignInAttempt(dashboardPath(request.query.next));
+    reply.setCookie(SIGN_IN_COOKIE, Buffer.from(JSON.stringify(attempt)).toString('base64url'), {
+      ...cookieBase,
+      maxAge: 600,
+    });
+    return reply.redirect(authorizationPath(attempt, options.publicUrl), 303);
+  });
+
+  app.get<{ Querystring: { code?: string; state?: string; error?: string } }>(
+    '/callback',
+    async (request, reply) => {
+      const attempt = readAttempt(request.cookies[SIGN_IN_COOKIE]);
+      const { code, state } = request.query;
+      const failed = () => {
+        const ctx = contextOf(request, reply);
+        return send(
+          reply,
+          400,
+          messagePage(ctx, ctx.w.signInTitle, ctx.w.signInFailed, {
+            href: '/dashboard/signin',
+            label: ctx.w.signInAgain,
+          }),
+        );
+      };
+      // The state ties the answer to the attempt this browser started (RFC 6749 §10.12).
+      if (!attempt || typeof state !== 'string' || state !== attempt.state || !code)
+        return failed();
+      reply.clearCookie(SIGN_IN_COOKIE, cookieBase);
+      const tokens = await deps.tokens.exchange(code, attempt);
+      if (!tokens) return failed();
+      setSessionCookies(reply, tokens, deps.cookieOptions);
+      return reply.redirect(attempt.next, 303);
+    },
+  );
+
+  app.post('/signout', protect, async (request, reply) => {
+    const refreshToken = request.cookies[REFRESH_COOKIE];
+    if (refreshToken) await deps.tokens.revoke(refreshToken);
+    clearSessionCookies(reply, deps.cookieOptions);
+    const ctx = { ...contextOf(request, reply), signedIn: false };
+    return send(
+      reply,
+      200,
+      messagePage(ctx, ctx.w.signOut, ctx.w.signedOut, {
+        href: '/dashboard/signin',
+        label: ctx.w.signInAgain,
+      }),
+    );
+  });
+
+  // Pages.
+
+  app.get('/', async (request, reply) => {
+    const api = apiOf(request, reply);
+    if (!api.signedIn) throw new SignedOut();
+    const installations = await api.call<InstallationItem[]>('GET', '/installations');
+    if (installations.status !== 200) throw new Error(`installations: ${installations.status}`);
+    return send(reply, 200, installationsPage(contextOf(request, reply), installations.body));
+  });
+
+  app.get<{
+    Params: { installationId: string };
+    Querystring: { command?: string; refused?: string };
+  }>('/installations/:installationId', async (request, reply) => {
+    const api = apiOf(request, reply);
+    if (!api.signedIn) throw new SignedOut();
+    const s = await stationContext(api, request.params.installationId);
+    const ctx = contextOf(request, reply);
+    const formats = formatsOf(ctx, s);
+    if (!s.station)
+      return send(
+        reply,
+        200,
+        stationPage(ctx, {
+          installation: s.installation,
+          station: null,
+          owner: s.owner,
+          formats,
+          state: null,
+          chart: null,
+          sessions: [],
+        }),
+      );
+    const installationId = request.params.installationId;
+    let notice: CommandNotice | undefined;
+    const { command, refused } = request.query;
+    if (s.owner && typeof command === 'string' && UUID.test(command)) {
+      const answer = await api.call<{ type: string; status: string }>(
+        'GET',
+        commandPath(installationId, s.station.id, command),
+      );
+      if (answer.status === 200)
+        notice = {
+          kind: 'sent',
+          commandType: answer.body.type,
+          status: answer.body.status,
+          progress: progressPath(installationId, s.station.id, command),
+        };
+    } else if (s.owner && typeof refused === 'string' && ERROR_CODE.test(refused)) {
+      notice = { kind: 'refused', code: refused };
+    }
+    return send(
+      reply,
+      200,
+      stationPage(ctx, {
+        installation: s.installation,
+        station: {
+          id: s.station.id,
+          name: s.station.properties.friendlyName || s.station.serialNumber,
+        },
+        owner: s.owner,
+        formats,
+        state: stationState(s.station, s.owner),
+        chart: s.owner
+          ? await energyChart(
+              api,
+              s.installation.installationId,
+              { id: s.station.id, timezone: s.station.properties.timezone },
+              options.clock.now(),
+            )
+          : null,
+        sessions: await lastSessions(api, s),
+        ...(notice ? { notice } : {}),
+      }),
+    );
+  });
+
+  // The chart's figures, for the page's script (the page's table has the same).
+  app.get<{ Params: { installationId: string } }>(
+    '/installations/:installationId/energy',
+    asJson,
+    async (request, reply) => {
+      const api = apiOf(request, reply);
+      if (!api.signedIn) throw new SignedOut();
+      const s = await stationContext(api, request.params.installationId);
+      if (!s.station) throw new NotFound();
+      if (!s.owner) return reply.status(403).send({ code: 'INSTALLATION_ACCESS_DENIED' });
+      const chart = await energyChart(
+        api,
+        s.installation.installationId,
+        { id: s.station.id, timezone: s.station.properties.timezone },
+        options.clock.now(),
+      );
+      return reply.send(chartData(contextOf(request, reply).w, chart));
+    },
+  );
+
+  // The station's live state as Server-Sent Events: read through the API every poll, sent
+  // when it changed. The access token is refreshed before the stream starts (cookies go with
+  // the headers); when it expires during the stream, the stream ends and the browser's
+  // EventSource reconnects, which refreshes it.
+  app.get<{ Params: { installationId: string } }>(
+    '/installations/:installationId/events',
+    asJson,
+    async (request, reply) => {
+      const api = apiOf(request, reply);
+      if (!api.signedIn) throw new SignedOut();
+      await api.ensureFresh();
+      const s = await stationContext(api, request.params.installationId);
+      if (!s.station) throw new NotFound();
+      const station = s.station;
+      const ctx = contextOf(request, reply);
+      const formats = formatsOf(ctx, s);
+      const stationPath = `/installations/${s.installation.installationId}/charging-stations/${station.id}`;
+      api.canSetCookies = false;
+
+      const stream = new PassThrough();
+      let timer: NodeJS.Timeout | undefined;
+      const keepAlive = setInterval(() => stream.write(': keep-alive\n\n'), options.keepAliveMs);
+      let last = '';
+      let open = true;
+      const end = () => {
+        if (!open) return;
+        open = false;
+        clearTimeout(timer);
+        clearInterval(keepAlive);
+        streams.delete(end);
+        stream.end();
+      };
+      streams.add(end);
+      reply.raw.on('close', end);
+
+      const emit = (current: ApiStation) => {
+        const state = stationState(current, s.owner);
+        const json = JSON.stringify(state);
+        if (json === last) return;
+        last = json;
+        const html = stationStateFragment(ctx.w, formats, state).value;
+        stream.write(`event: state\ndata: ${JSON.stringify({ state, html })}\n\n`);
+      };
+      const poll = async () => {
+        try {
+          const answer = await api.call<ApiStation>('GET', stationPath);
+          if (!open) return;
+          if (answer.status === 200) emit(answer.body);
+          else if (answer.status === 404) return end();
+          timer = setTimeout(() => void poll(), options.pollMs);
+        } catch (error) {
+          if (!(error instanceof SessionNeedsRefresh || error instanceof SignedOut))
+            request.log.error({ err: error }, 'station event stream failed');
+          // The browser reconnects (after `retry`), and its new request refreshes the token.
+          if (open) stream.write('event: reconnect\ndata: {}\n\n');
+          end();
+        }
+      };
+      stream.write(`retry: ${options.pollMs}\n\n`);
+      emit(station);
+      timer = setTimeout(() => void poll(), options.pollMs);
+      return reply
+        .header('content-type', 'text/event-stream; charset=utf-8')
+        .header('x-accel-buffering', 'no')
+        .send(stream);
+    },
+  );
+
+  // Commands: forms that work without script (303 back to the page with the outcome), and
+  // the same forms sent by the page's script, answered in JSON.
+
+  app.post<{
+    Params: { installationId: string; stationId: string; operator: string };
+    Body: { chargeMode?: string };
+  }>(
+    '/installations/:installationId/stations/:stationId/:operator',
+    protect,
+    async (request, reply) => {
+      const api = apiOf(request, reply);
+      if (!api.signedIn) throw new SignedOut();
+      const { installationId, stationId, operator } = request.params;
+      if (
+        !INSTALLATION_ID.test(installationId) ||
+        !UUID.test(stationId) ||
+        !Object.hasOwn(OPERATORS, operator)
+      )
+        throw new NotFound();
+      const chargeMode = request.body?.chargeMode;
+      if (operator === 'charge-mode' && chargeMode !== 'immediate' && chargeMode !== 'deferred')
+        return reply.status(400).send({ code: 'CHARGE_MODE_REQUIRED' });
+      const answer = await api.call<{ commandId: string; type: string; status: string }>(
+        'POST',
+        `/installations/${installationId}/charging-stations/${stationId}/operators/${OPERATORS[operator as keyof typeof OPERATORS]}`,
+        operator === 'charge-mode' ? { chargeMode } : undefined,
+      );
+      const page = `/dashboard/installations/${installationId}`;
+      const { w } = contextOf(request, reply);
+      if (answer.status === 404) throw new NotFound();
+      if (answer.status === 202) {
+        const { commandId, type, status } = answer.body;
+        if (!wantsJson(request)) return reply.redirect(`${page}?command=${commandId}`, 303);
+        return reply.status(202).send({
+          commandId,
+          status,
+          text: progressText(w, type, status),
+          progress: progressPath(installationId, stationId, commandId),
+        });
+      }
+      const code = codeOf(answer.body) ?? `HTTP_${answer.status}`;
+      if (!wantsJson(request)) return reply.redirect(`${page}?refused=${code}`, 303);
+      return reply.status(answer.status).send({ refused: code, text: refusalText(w, code) });
+    },
+  );
+
+  // A command's progress, for the page's script: pending until the station answers.
+  app.get<{ Params: { installationId: string; stationId: string; commandId: string } }>(
+    '/installations/:installationId/stations/:stationId/commands/:commandId',
+    asJson,
+    async (request, reply) => {
+      const api = apiOf(request, reply);
+      if (!api.signedIn) throw new SignedOut();
+      const { installationId, stationId, commandId } = request.params;
+      if (!INSTALLATION_ID.test(installationId) || !UUID.test(stationId) || !UUID.test(commandId))
+        throw new NotFound();
+      const answer = await api.call<{ type: string; status: string }>(
+        'GET',
+        commandPath(installationId, stationId, commandId),
+      );
+      if (answer.status !== 200)
+        return reply.status(answer.status).send({ code: codeOf(answer.body) });
+      const { type, status } = answer.body;
+      return reply.send({
+        type,
+        status,
+        done: status !== 'pending',
+        text: progressText(contextOf(request, reply).w, type, status),
+      });
+    },
+  );
+}
