@@ -110,6 +110,7 @@ const REFERENCE_SCRIPT = `'use strict';
 (() => {
   const script = document.currentScript;
   let sandboxToken = null;
+  let sandboxKey = null;
   const ui = SwaggerUIBundle({
     url: script.dataset.openapi,
     dom_id: '#reference',
@@ -118,8 +119,12 @@ const REFERENCE_SCRIPT = `'use strict';
     oauth2RedirectUrl: location.origin + '/docs/oauth2-redirect.html',
     requestInterceptor: (request) => {
       // The sandbox owner's token, unless the caller authorized otherwise.
+      // Swagger UI sends a security requirement's credentials only when all of them are
+      // authorized; the sandbox's token and key go together here instead.
       if (sandboxToken && !request.headers.Authorization)
         request.headers.Authorization = 'Bearer ' + sandboxToken;
+      if (sandboxKey && !request.headers['Ocp-Apim-Subscription-Key'])
+        request.headers['Ocp-Apim-Subscription-Key'] = sandboxKey;
       return request;
     },
   });
@@ -139,7 +144,10 @@ const REFERENCE_SCRIPT = `'use strict';
     .then((access) => {
       sandboxToken = access.accessToken;
       const key = sessionStorage.getItem('witty.key.' + subscription);
-      if (key) ui.preauthorizeApiKey('subscriptionKey', key);
+      if (key) {
+        sandboxKey = key;
+        ui.preauthorizeApiKey('subscriptionKey', key);
+      }
       say(
         'Try-it calls as the sandbox owner of "' + access.subscriptionName + '": installation ' +
           access.installationId + ', charging station ' + access.chargingStationId + '. ' +
