@@ -75,9 +75,11 @@ export async function energyChart(
     -CHART_DAYS,
   );
   const days = buckets.map((bucket) => localDay(bucket, zone));
+  // Up to the end of today (25 h covers a day of DST change; a later bucket is not shown):
+  // a station whose clock runs ahead still has its readings of today counted.
   const period = {
     startDate: buckets[0]!.toISOString(),
-    endDate: now.toISOString(),
+    endDate: new Date(bucketStart(now, 'day', zone).getTime() + 25 * 3_600_000).toISOString(),
     step: 'day',
   };
   const base = `/installations/${installationId}`;

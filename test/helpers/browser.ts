@@ -150,6 +150,12 @@ export function browserTest(
     });
     current.on('weberror', (error) => seen.pageErrors.push(String(error.error())));
     current.on('requestfailed', (request: Request) => {
+      // An event stream ends when its page goes (a reload, a link): not a failure.
+      if (
+        request.resourceType() === 'eventsource' &&
+        request.failure()?.errorText === 'net::ERR_ABORTED'
+      )
+        return;
       seen.failedRequests.push({
         method: request.method(),
         url: request.url(),

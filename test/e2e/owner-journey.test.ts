@@ -1,0 +1,126 @@
+import { afterAll, expect, it } from 'vitest';
+import {
+  SimClock,
+  Simulation,
+  VirtualCar,
+  VirtualLinky,
+  VirtualStation,
+  type LinkyOptions,
+} from '../../src/sim/index.js';
+import { browserTest, checkAccessibility, screenshots } from '../helpers/browser.js';
+import { aHome } from '../helpers/builders.js';
+
+// The owner's journey in a real browser, against a virtual station of the simulator: sign in
+// through the platform's OpenID provider, see the live station, set deferred mode, plug a car,
+// start, watch the session's energy grow, stop, and find the day's bar on the energy chart.
+const browser = browserTest();
+const LINKY: LinkyOptions = { subscription: 'HCHP', mode: 'historic', intensitySubscribedA: 45 };
+let simulation: Simulation | undefined;
+afterAll(async () => {
+  await simulation?.stop();
+});
+
+it(
+  'sign in → live station → deferred → plug → start → energy grows → stop → the day on the chart',
+  { timeout: 180_000 },
+  async () => {
+    const { t } = browser;
+    const owner = await t.user('owner', 'olivia@example.com', {
+      firstName: 'Olivia',
+      lastName: 'Martin',
+    });
+    const home = await aHome(t, owner.token, { serialNumber: 'OWNERJOURNEY001' });
+    // Simulated time runs 120 times faster: a meter reading every 5 s of real time.
+    simulation = new Simulation(new SimClock(new Date(), 120));
+    const station = new VirtualStation({
+      url: t.wsUrl,
+      uid: home.device.uid,
+      password: home.device.password,
+      clock: simulation.clock,
+      linky: new VirtualLinky(LINKY),
+      linkyOptions: LINKY,
+      chargeMode: 'immediate',
+    });
+    simulation.add(station);
+    await simulation.start();
+
+    // Sign in at the platform's provider, as the dashboard's OpenID client.
+    const page = await browser.open('/dashboard');
+    await checkAccessibility(page);
+    await screenshots(page, 'dashboard-provider-sign-in');
+    await page.getByLabel('E-mail').fill('olivia@example.com');
+    await page.getByLabel('Password').fill('a long password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.getByRole('heading', { name: 'My installations' }).waitFor();
+    await checkAccessibility(page);
+    await screenshots(page, 'dashboard-installations');
+
+    // The live station.
+    await page.getByRole('link', { name: 'Maison' }).click();
+    const field = (name: string) => page.locator(`#station-state [data-field="${name}"]`);
+    await expect
+      .poll(() => field('heartbeat').textContent(), { timeout: 20_000 })
+      .toContain('Online');
+    await checkAccessibility(page);
+    await screenshots(page, 'dashboard-station');
+
+    // Deferred mode, with the command's progress until the station answers.
+    await page.getByRole('button', { name: 'Deferred' }).click();
+    const progress = page.locator('#command-progress');
+    await expect
+      .poll(() => progress.textContent(), { timeout: 20_000 })
+      .toContain('accepted by the station');
+    await expect
+      .poll(() => field('chargeMode').textContent(), { timeout: 20_000 })
+      .toContain('Deferred');
+
+    // A car is plugged in: the page follows without a reload.
+    station.plug(new VirtualCar({ stateOfCharge: 0.2 }), 'm3');
+    await expect.poll(() => field('plug').textContent(), { timeout: 20_000 }).toContain('M3');
+
+    // Start, then the session's energy grows.
+    await page.getByRole('button', { name: 'Start charging' }).click();
+    await expect
+      .poll(() => progress.textContent(), { timeout: 20_000 })
+      .toContain('accepted by the station');
+    await expect
+      .poll(() => field('availability').textContent(), { timeout: 30_000 })
+      .toContain('Charging');
+    const energy = async () =>
+      Number(
+        /([\d.,]+) kWh/.exec((await field('energy').textContent()) ?? '')?.[1]?.replace(',', '.') ??
+          0,
+      );
+    await expect.poll(energy, { timeout: 30_000 }).toBeGreaterThan(0);
+    const first = await energy();
+    await expect.poll(energy, { timeout: 30_000 }).toBeGreaterThan(first);
+    await screenshots(page, 'dashboard-charging');
+
+    // Stop: the session ends, and the day's energy is on the chart.
+    await page.getByRole('button', { name: 'Stop charging' }).click();
+    await expect
+      .poll(() => progress.textContent(), { timeout: 20_000 })
+      .toContain('accepted by the station');
+    await expect
+      .poll(() => field('availability').textContent(), { timeout: 30_000 })
+      .not.toContain('Charging');
+    await page.reload();
+    const lastDay = () =>
+      page.evaluate(() => {
+        const chart = (
+          globalThis as unknown as {
+            Chart: {
+              getChart(
+                id: string,
+              ): { data: { datasets: { label: string; data: number[] }[] } } | undefined;
+            };
+          }
+        ).Chart.getChart('energy-chart');
+        return (chart?.data.datasets ?? []).reduce((sum, set) => sum + (set.data.at(-1) ?? 0), 0);
+      });
+    await expect.poll(lastDay, { timeout: 20_000 }).toBeGreaterThan(0);
+    await checkAccessibility(page);
+    await screenshots(page, 'dashboard-after-session');
+  },
+);
