@@ -263,7 +263,8 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
       `/installations/${s.installation.installationId}/charging-stations/${s.station.id}/logs/${logId}/operators/list`,
       {
         startDate: new Date(now.getTime() - 365 * 86_400_000).toISOString(),
-        endDate: new Date(now.getTime() + 1000).toISOString(),
+        // A day ahead: a station whose clock runs ahead still shows its latest sessions.
+        endDate: new Date(now.getTime() + 86_400_000).toISOString(),
         order: 'desc',
       },
     );

@@ -120,6 +120,10 @@ it(
         return (chart?.data.datasets ?? []).reduce((sum, set) => sum + (set.data.at(-1) ?? 0), 0);
       });
     await expect.poll(lastDay, { timeout: 20_000 }).toBeGreaterThan(0);
+    // And the session is first in the list of the last sessions.
+    await expect
+      .poll(() => page.locator('section[aria-labelledby="sessions-title"]').textContent())
+      .toMatch(/kWh/);
     await checkAccessibility(page);
     await screenshots(page, 'dashboard-after-session');
   },
