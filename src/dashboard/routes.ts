@@ -5,6 +5,7 @@ import { PassThrough } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../clock.js';
 import { ianaZone } from '../domain/time-buckets.js';
+import { packageFile } from '../http/package-root.js';
 import { languageOf, MESSAGES } from '../portal/index.js';
 import {
   clearSessionCookies,
@@ -77,7 +78,6 @@ const PAGE_POLICY =
   "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 // The dashboard's client code (web/) and Chart.js's browser build, as the package ships it.
-const WEB = new URL('../../web/', import.meta.url);
 const CHART_JS = path.join(
   path.dirname(createRequire(import.meta.url).resolve('chart.js')),
   'chart.umd.js',
@@ -85,11 +85,11 @@ const CHART_JS = path.join(
 const ASSETS: Record<string, { type: string; body: Buffer }> = {
   'dashboard.js': {
     type: 'text/javascript; charset=utf-8',
-    body: readFileSync(new URL('dashboard.js', WEB)),
+    body: readFileSync(packageFile('web', 'dashboard.js')),
   },
   'dashboard.css': {
     type: 'text/css; charset=utf-8',
-    body: readFileSync(new URL('dashboard.css', WEB)),
+    body: readFileSync(packageFile('web', 'dashboard.css')),
   },
   'chart.umd.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(CHART_JS) },
 };

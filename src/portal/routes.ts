@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SignInThrottle } from '../http/attempt-limiter.js';
+import { packageFile } from '../http/package-root.js';
 import { normalizeEmail, type Account } from '../identity/index.js';
 import type { MailRow } from '../mail/index.js';
 import { isLanguage, languageOf, MAIL_CULTURE_OF, MESSAGES } from './i18n.js';
@@ -74,13 +75,15 @@ const LANGUAGE_COOKIE = 'witty_lang';
 const LINK_TOKEN = /^[A-Za-z0-9_-]{43}$/;
 const ID = /^[A-Za-z0-9-]{1,64}$/;
 
-// Assets live in web/ at the package root: two levels up from src/portal and dist/portal alike.
-const WEB = new URL('../../web/', import.meta.url);
+// The portal's client code and style, in web/ at the package root.
 const ASSETS: Record<string, { type: string; body: Buffer }> = {
-  'portal.css': { type: 'text/css; charset=utf-8', body: readFileSync(new URL('portal.css', WEB)) },
+  'portal.css': {
+    type: 'text/css; charset=utf-8',
+    body: readFileSync(packageFile('web', 'portal.css')),
+  },
   'portal.js': {
     type: 'text/javascript; charset=utf-8',
-    body: readFileSync(new URL('portal.js', WEB)),
+    body: readFileSync(packageFile('web', 'portal.js')),
   },
 };
 
