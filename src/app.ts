@@ -703,6 +703,14 @@ export async function buildApp(
     publicUrl: config.publicUrl,
     subscriptionKey: dashboardSubscription.key,
     sessionSeconds: config.oauth.refreshTokenTtlSeconds,
+    invitationOf: async (code) => {
+      try {
+        return await platform.sharing.lookup(code);
+      } catch (error) {
+        if (error instanceof ApiError) return undefined;
+        throw error;
+      }
+    },
     pollMs: 2000,
     // Comments well within the idle timeout keep a quiet stream open.
     keepAliveMs: Math.max(50, Math.min(15_000, Math.floor(config.http.idleTimeoutMs / 3))),

@@ -17,7 +17,7 @@ export interface DashboardContext extends PageContext {
 }
 
 /** The dashboard's own header: its navigation and the sign-out form. */
-function dashboardPage(
+export function dashboardPage(
   ctx: DashboardContext,
   options: { title: string; body: SafeHtml; scripts?: readonly string[] },
 ): string {
@@ -349,6 +349,7 @@ export function stationPage(ctx: DashboardContext, data: StationPageData): strin
       '/dashboard/assets/dashboard.js',
     ],
     body: markup`${head}
+      ${data.owner ? markup`<p><a href="${base}/sharing">${w.sharingLink}</a></p>` : ''}
       <section aria-labelledby="live-title">
         <h2 id="live-title">${w.stationTitle(station.name)}</h2>
         <p class="hint">${w.liveHint}</p>

@@ -41,6 +41,12 @@ import {
   type SessionItem,
 } from './pages.js';
 import { stationState, type ApiStation } from './station-view.js';
+import {
+  acceptPage,
+  sharingPage,
+  type InstallationUser,
+  type PendingInvitation,
+} from './sharing-pages.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -63,6 +69,8 @@ export interface DashboardRouteOptions {
   pollMs: number;
   /** How often an event stream sends a comment to keep the connection open. */
   keepAliveMs: number;
+  /** The installation an activation code invites to, without using the code; undefined if none. */
+  invitationOf(code: string): Promise<{ installationName: string } | undefined>;
 }
 
 const SIGN_IN_COOKIE = 'witty_dashboard_signin';
@@ -556,6 +564,157 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
       const code = codeOf(answer.body) ?? `HTTP_${answer.status}`;
       if (!wantsJson(request)) return reply.redirect(`${page}?refused=${code}`, 303);
       return reply.status(answer.status).send({ refused: code, text: refusalText(w, code) });
+    },
+  );
+
+  // Installers: the owner invites, enables, disables and removes them; an installer accepts.
+
+  const ACTIVATION_CODE = /^[A-Za-z0-9_-]{43}$/;
+  const detailOf = (body: unknown) =>
+    typeof body === 'object' && body !== null && 'detail' in body ? String(body.detail) : '';
+
+  async function sharingData(api: UserApi, rawId: string) {
+    if (!INSTALLATION_ID.test(rawId)) throw new NotFound();
+    const base = `/installations/${rawId}`;
+    const installation = await api.call<InstallationItem>('GET', base);
+    if (installation.status !== 200) throw new NotFound();
+    const users = await api.call<InstallationUser[]>('GET', `${base}/users`);
+    // Only the owner manages installers (an installer is answered 403).
+    if (users.status !== 200) throw new NotFound();
+    const invitations = await api.call<PendingInvitation[]>('GET', `${base}/invitations`);
+    return {
+      installation: installation.body,
+      users: users.body,
+      invitations: invitations.status === 200 ? invitations.body : [],
+    };
+  }
+
+  app.get<{ Params: { installationId: string }; Querystring: { done?: string } }>(
+    '/installations/:installationId/sharing',
+    async (request, reply) => {
+      const api = apiOf(request, reply);
+      if (!api.signedIn) throw new SignedOut();
+      const data = await sharingData(api, request.params.installationId);
+      const ctx = contextOf(request, reply);
+      const done = request.query.done;
+      const notice =
+        typeof done === 'string' && done.length < 300 ? ctx.w.invited(done) : undefined;
+      return send(reply, 200, sharingPage(ctx, { ...data, ...(notice ? { notice } : {}) }));
+    },
+  );
+
+  /** Sends an API change for the sharing page; back to it, or the page again with the refusal. */
+  async function sharingChange(
+    request: FastifyRequest<{ Params: { installationId: string } }>,
+    reply: FastifyReply,
+    change: (api: UserApi, base: string) => Promise<{ status: number; body: unknown }>,
+    done?: string,
+  ) {
+    const api = apiOf(request, reply);
+    if (!api.signedIn) throw new SignedOut();
+    const { installationId } = request.params;
+    if (!INSTALLATION_ID.test(installationId)) throw new NotFound();
+    const answer = await change(api, `/installations/${installationId}`);
+    if (answer.status >= 200 && answer.status < 300) {
+      const query = done ? `?done=${encodeURIComponent(done)}` : '';
+      return reply.redirect(`/dashboard/installations/${installationId}/sharing${query}`, 303);
+    }
+    if (answer.status === 404 || answer.status === 403) throw new NotFound();
+    const ctx = contextOf(request, reply);
+    const data = await sharingData(api, installationId);
+    return send(
+      reply,
+      answer.status >= 400 && answer.status < 500 ? answer.status : 502,
+      sharingPage(ctx, { ...data, notice: ctx.w.refusedBecause(detailOf(answer.body)) }),
+    );
+  }
+
+  const field = (request: FastifyRequest, name: string) => {
+    const body = request.body as Record<string, unknown> | undefined;
+    const value = body?.[name];
+    return typeof value === 'string' ? value.trim() : '';
+  };
+
+  app.post<{ Params: { installationId: string } }>(
+    '/installations/:installationId/sharing/invite',
+    protect,
+    async (request, reply) => {
+      const email = field(request, 'email');
+      return sharingChange(
+        request,
+        reply,
+        (api, base) =>
+          api.call('POST', `${base}/invitations`, {
+            email,
+            cultureCode: field(request, 'cultureCode'),
+          }),
+        email,
+      );
+    },
+  );
+
+  app.post<{ Params: { installationId: string } }>(
+    '/installations/:installationId/sharing/invitations/cancel',
+    protect,
+    async (request, reply) =>
+      sharingChange(request, reply, (api, base) =>
+        api.call('DELETE', `${base}/invitations/${encodeURIComponent(field(request, 'email'))}`),
+      ),
+  );
+
+  app.post<{ Params: { installationId: string; accountId: string; action: string } }>(
+    '/installations/:installationId/sharing/users/:accountId/:action',
+    protect,
+    async (request, reply) => {
+      const { accountId, action } = request.params;
+      if (!UUID.test(accountId) || !['disable', 'enable', 'remove'].includes(action))
+        throw new NotFound();
+      return sharingChange(request, reply, (api, base) =>
+        action === 'remove'
+          ? api.call('DELETE', `${base}/users/${accountId}`)
+          : api.call('POST', `${base}/users/${accountId}/operators/${action}`),
+      );
+    },
+  );
+
+  app.get<{ Params: { code: string } }>('/invitations/:code', async (request, reply) => {
+    const api = apiOf(request, reply);
+    if (!api.signedIn) throw new SignedOut();
+    const { code } = request.params;
+    const invitation = ACTIVATION_CODE.test(code) ? await options.invitationOf(code) : undefined;
+    if (!invitation) throw new NotFound();
+    return send(
+      reply,
+      200,
+      acceptPage(contextOf(request, reply), code, invitation.installationName),
+    );
+  });
+
+  app.post<{ Params: { code: string } }>(
+    '/invitations/:code/accept',
+    protect,
+    async (request, reply) => {
+      const api = apiOf(request, reply);
+      if (!api.signedIn) throw new SignedOut();
+      const { code } = request.params;
+      if (!ACTIVATION_CODE.test(code)) throw new NotFound();
+      const answer = await api.call<{ installationId: number }>(
+        'POST',
+        `/invitations/operators/accept/${code}`,
+      );
+      if (answer.status === 200)
+        return reply.redirect(`/dashboard/installations/${answer.body.installationId}`, 303);
+      const invitation = await options.invitationOf(code);
+      return send(
+        reply,
+        answer.status >= 400 && answer.status < 500 ? answer.status : 502,
+        acceptPage(
+          contextOf(request, reply),
+          code,
+          invitation?.installationName ?? '',
+          detailOf(answer.body),
+        ),
+      );
     },
   );
 

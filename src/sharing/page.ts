@@ -33,8 +33,9 @@ export const invitationPageRoutes: FastifyPluginAsyncTypebox<{ sharing: SharingS
           'Witty-Home installer invitation',
           `<p>You are invited to monitor the installation <strong>${escapeHtml(invitation.installationName)}</strong>
 as its installer, until ${escapeHtml(invitation.expirationDate)}.</p>
-<p>Sign in with your installer account in your installer application and accept the invitation with this
-activation code:</p><p><code>${escapeHtml(activationCode)}</code></p>
+<p><a href="/dashboard/invitations/${escapeHtml(activationCode)}">Accept it in the Witty-Home dashboard</a>
+with your installer account, or in your installer application with this activation code:</p>
+<p><code>${escapeHtml(activationCode)}</code></p>
 <p>Applications accept it with <code>POST /v1/invitations/operators/accept/{activationCode}</code>.</p>`,
         );
       } catch (error) {
