@@ -54,7 +54,7 @@ export const MAY_IMPORT = {
   // The mail outbox, its templates and owner alerts (settings routes authenticate through identity).
   mail: ['identity'],
   // Invitations and installers' memberships; the access table stays in installations.
-  sharing: ['identity', 'installations'],
+  sharing: ['identity', 'installations', 'mail'],
 };
 
 /** Pure rooms: no import outside themselves but these (patterns of paths relative to src/). */

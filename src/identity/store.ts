@@ -102,6 +102,16 @@ export class IdentityStore {
       .execute();
   }
 
+  /** The latest approved or rejected subscriptions, last decided first. */
+  decidedSubscriptions(limit: number) {
+    return this.subscriptionsWithProduct()
+      .where('s.state', 'in', ['approved', 'rejected'])
+      .orderBy('s.updated_at', 'desc')
+      .orderBy('s.id')
+      .limit(limit)
+      .execute();
+  }
+
   private subscriptionsWithProduct() {
     return this.db
       .selectFrom('subscriptions as s')

@@ -741,7 +741,7 @@ export async function portalRoutes(app: FastifyInstance, options: PortalRouteOpt
 
   async function webhookDetail(ctx: PageContext, id: string, notice?: string) {
     if (!ID.test(id)) throw new PortalRefusal('notFound');
-    const webhook = (await webhooksWithRecent()).find((w) => w.eventSubscriptionId === id);
+    const webhook = (await options.webhooks.list()).find((w) => w.eventSubscriptionId === id);
     const deliveries = await options.webhooks.deliveries(id, 100);
     if (!webhook || !deliveries) throw new PortalRefusal('notFound');
     return webhookPage(ctx, webhook, deliveries, notice);

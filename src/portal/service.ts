@@ -520,14 +520,10 @@ export class PortalService {
   /** The administrator's queue: pending subscriptions, and the latest decided ones. */
   async subscriptionQueue() {
     const { identity } = this.deps.uow.read;
-    const [pending, approved, rejected] = await Promise.all([
+    const [pending, decided] = await Promise.all([
       identity.subscriptionsIn('pending', 200),
-      identity.subscriptionsIn('approved', 200),
-      identity.subscriptionsIn('rejected', 200),
+      identity.decidedSubscriptions(20),
     ]);
-    const decided = [...approved, ...rejected]
-      .sort((a, b) => b.updated_at.localeCompare(a.updated_at))
-      .slice(0, 20);
     return { pending, decided };
   }
 

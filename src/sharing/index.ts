@@ -1,11 +1,5 @@
 // What other rooms may use of sharing.
-export {
-  afterCommitMailer,
-  MAIL_CULTURES,
-  type MailCulture,
-  type SharingMail,
-  type SharingMailer,
-} from './ports.js';
+export { afterCommitMailer, type SharingMail, type SharingMailer } from './ports.js';
 export { invitationPageRoutes } from './page.js';
 export { sharingRoutes } from './routes.js';
 export { InstallationUserSchema, InvitationStatusSchema } from './schemas.js';

@@ -1,37 +1,11 @@
 import type { CommitHooks } from '../db/unit-of-work.js';
-
-/** The cultures of the guide's invitation (`cultureCode`), in which sharing mails are written. */
-export const MAIL_CULTURES = ['en-GB', 'fr-FR', 'de-DE'] as const;
-export type MailCulture = (typeof MAIL_CULTURES)[number];
+import type { MailMessage } from '../mail/index.js';
 
 /** The mails sharing sends: the invitation to the installer, and what the owner is told. */
-export type SharingMail =
-  | {
-      kind: 'invitation';
-      to: string;
-      culture: MailCulture;
-      installationName: string;
-      inviterName: string;
-      activationCode: string;
-      link: string;
-      expirationDate: string;
-    }
-  | {
-      kind: 'invitationAccepted';
-      to: string;
-      culture: MailCulture;
-      installationName: string;
-      installerName: string;
-      installerEmail: string;
-    }
-  | {
-      kind: 'installerRemoved';
-      to: string;
-      culture: MailCulture;
-      installationName: string;
-      installerName: string;
-      installerEmail: string;
-    };
+export type SharingMail = Extract<
+  MailMessage,
+  { kind: 'invitation' | 'invitationAccepted' | 'installerRemoved' }
+>;
 
 /**
  * Where sharing hands its mails. The platform's binding is part of the change's unit of work:

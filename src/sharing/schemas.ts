@@ -1,7 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { Enum, Nullable } from '../http/schemas.js';
 import { InstallationParamsSchema } from '../installations/index.js';
-import { MAIL_CULTURES } from './ports.js';
+import { MAIL_CULTURES } from '../mail/index.js';
 
 const Email = (description: string) =>
   Type.String({ format: 'email', minLength: 3, maxLength: 254, description });

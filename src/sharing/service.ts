@@ -4,7 +4,8 @@ import { isUniqueViolation, type UnitOfWork } from '../db/unit-of-work.js';
 import { ApiError } from '../errors.js';
 import type { Caller } from '../identity/index.js';
 import type { InstallationAccess } from '../installations/index.js';
-import type { MailCulture, SharingMailer } from './ports.js';
+import type { MailCulture } from '../mail/index.js';
+import type { SharingMailer } from './ports.js';
 import type { InstallationUser, InvitationInput, InvitationStatus } from './schemas.js';
 import type { InstallationUserRow, InvitationRow, SharingStore } from './store.js';
 

@@ -430,6 +430,11 @@ describeEachDialect('the developer portal', (dialect) => {
       expect(rejected.status).toBe(200);
       const mail = (await mailsTo(email)).find((m) => m.kind === 'subscriptionRejected');
       expect(mail?.text).toContain('Tell us <more> about the app');
+      // The administrator's queue lists it among the decided ones, last decided first.
+      const queue = (await admin.get('/admin/subscriptions')).html;
+      const decided = queue.slice(queue.indexOf('Decided'));
+      expect(decided.indexOf('Doubtful app')).toBeGreaterThan(0);
+      expect(decided).toContain('Tell us &lt;more&gt; about the app');
       const profile = await developer.get('/profile');
       expect(profile.html).toContain('Rejected');
       expect(profile.html).toContain('Tell us &lt;more&gt; about the app');

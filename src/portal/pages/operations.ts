@@ -118,7 +118,7 @@ ${
 /** One subscription's delivery log, newest first, each with a button to deliver it again. */
 export function webhookPage(
   ctx: PageContext,
-  webhook: AdminWebhook,
+  webhook: Omit<AdminWebhook, 'recent'>,
   deliveries: readonly AdminDelivery[],
   notice?: string,
 ): string {
