@@ -1,7 +1,8 @@
 /**
  * Gateway benchmark: N stations (default 10,000) from a second process against one platform
  * process, heartbeats and meter values at 60× speed. Prints stations held, server RSS per
- * station, messages stored per second and command round-trip p50/p99, then the same load
+ * station, messages stored per second (CALLs answered within the window) and command round-trip
+ * p50/p99, then the same load
  * against a bare `ws` server (no validation, auth or storage) as the baseline, and the ratios.
  *
  *   npx tsx bench/gateway.ts [--stations 10000] [--seconds 30] [--speed 60] [--commands 200]
@@ -69,6 +70,8 @@ interface LoadResult {
   connectSeconds: number;
   messagesPerSecond: number;
   failed: number;
+  /** Turns a station skipped because its last exchange was still unanswered. */
+  skipped: number;
   /** Server CPU time per acknowledged message during the load, in microseconds. */
   cpuPerMessageUs: number;
 }
@@ -109,6 +112,7 @@ function runLoad(
         } else if (line.event === 'done') {
           result.messagesPerSecond = Number(line.messagesPerSecond);
           result.failed = Number(line.failed);
+          result.skipped = Number(line.skipped);
           result.cpuPerMessageUs =
             ((cpuSeconds(serverPid) - cpuAtConnected) * 1e6) /
             Math.max(1, Number(line.acknowledged));
@@ -279,6 +283,7 @@ async function main() {
       (platformResult.messagesPerSecond / bareResult.messagesPerSecond).toFixed(2),
     ],
     ['failed calls', String(platformResult.failed), String(bareResult.failed), ''],
+    ['turns skipped (still busy)', String(platformResult.skipped), String(bareResult.skipped), ''],
     [
       'server CPU per message (µs)',
       platformResult.cpuPerMessageUs.toFixed(0),
