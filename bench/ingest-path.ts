@@ -1,12 +1,15 @@
 /**
- * Ingest path benchmark: the gateway's handling of Heartbeat and MeterValues (one transaction
- * per message: the station read, the handler, the device write) called in-process, without
+ * Ingest path benchmark: the gateway's handling of Heartbeat (one statement) and MeterValues (one
+ * transaction: the station read, the handler, the device write) called in-process, without
  * sockets, by N stations at once (default 5,000), each sending its next message once the last
  * is stored. Baseline: the same loop with 10 stations at once, in the same run. Prints messages
  * stored per second and the CPU time per message of both, and the ratio: a cost that grows
  * with the number of messages waiting for the database shows as a ratio below 1.
  *
  *   npx tsx bench/ingest-path.ts [--stations 5000] [--seconds 8]
+ *
+ * SQLite in a temporary directory by default; with DATABASE_URL set, that PostgreSQL database,
+ * which must be empty (e.g. a fresh schema in `search_path`).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,7 +17,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildPlatform } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { ocppHandlers } from '../src/gateway/handlers.js';
+import { deviceOnlyHandlers, ocppHandlers } from '../src/gateway/handlers.js';
 
 const { values } = parseArgs({
   options: {
@@ -28,7 +31,11 @@ const SECONDS = Number(values.seconds);
 async function main() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'witty-bench-ingest-'));
   const platform = await buildPlatform(
-    loadConfig({ WITTY_DATA_DIR: dataDir, WITTY_LOG_LEVEL: 'warn' }),
+    loadConfig({
+      WITTY_DATA_DIR: dataDir,
+      WITTY_LOG_LEVEL: 'warn',
+      ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
+    }),
   );
   const state = platform.deviceState;
   const uids: string[] = [];
@@ -48,17 +55,18 @@ async function main() {
     uids.push(uid);
   }
   const handlers = ocppHandlers(state, { afterBoot: () => Promise.resolve(() => undefined) });
+  const deviceOnly = deviceOnlyHandlers(state);
   // What the gateway does for each CALL (src/gateway/ocpp-gateway.ts), minus the socket.
-  const handle = (uid: string, action: 'Heartbeat' | 'MeterValues', params: object) =>
-    state.withStation(uid, (station) => {
+  const handle = (uid: string, action: 'Heartbeat' | 'MeterValues', params: object) => {
+    const now = () => new Date();
+    const deviceHandler = deviceOnly[action];
+    if (deviceHandler)
+      return deviceHandler(params as never, { uid, onCurrentConnection: true, now });
+    return state.withStation(uid, (station) => {
       state.seen(station, true);
-      return handlers[action]!(params as never, {
-        uid,
-        station,
-        now: () => new Date(),
-        after: () => undefined,
-      });
+      return handlers[action]!(params as never, { uid, station, now, after: () => undefined });
     });
+  };
 
   async function run(stations: string[]) {
     let stored = 0;

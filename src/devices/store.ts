@@ -92,13 +92,17 @@ export class DeviceStore {
       .execute();
   }
 
-  /** Writes these columns of the device (columns given as undefined are left alone). */
-  async update(uid: string, values: DeviceStateUpdate): Promise<void> {
+  /**
+   * Writes these columns of the device (columns given as undefined are left alone); answers how
+   * many devices it changed (0 when no device has this uid, or when there is nothing to write).
+   */
+  async update(uid: string, values: DeviceStateUpdate): Promise<number> {
     const columns = (Object.keys(values) as (keyof DeviceStateUpdate)[])
       .filter((column) => values[column] !== undefined)
       .sort();
-    if (columns.length === 0) return;
-    await deviceUpdate(columns).execute(this.db, { ...values, uid });
+    if (columns.length === 0) return 0;
+    const result = await deviceUpdate(columns).execute(this.db, { ...values, uid });
+    return Number(result.numAffectedRows ?? 0);
   }
 
   connectors(uid: string): Promise<ConnectorStateRow[]> {

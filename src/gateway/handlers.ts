@@ -185,8 +185,9 @@ async function wittyDataTransfer(
 }
 
 /**
- * One handler per OCPP 1.6J action a station may send (OCPP 1.6 §4), in a plain table.
- * Actions not listed are answered NotImplemented by ocpp-rpc (OCPP-J 1.6 §4.2.3).
+ * One handler per OCPP 1.6J action a station may send (OCPP 1.6 §4), in a plain table, each run
+ * in the message's unit of work; Heartbeat is in deviceOnlyHandlers. Actions in neither table
+ * are answered NotImplemented by ocpp-rpc (OCPP-J 1.6 §4.2.3).
  */
 export function ocppHandlers(
   state: DeviceStateService,
@@ -217,11 +218,6 @@ export function ocppHandlers(
         currentTime: now().toISOString(),
         interval: HEARTBEAT_INTERVAL_SECONDS,
       };
-    },
-    // §4.6
-    Heartbeat: async (_request: object, { station, now }: HandlerContext) => {
-      state.heartbeat(station);
-      return { currentTime: now().toISOString() };
     },
     // §4.9
     StatusNotification: async (request: StatusNotificationRequest, { station }: HandlerContext) => {
@@ -311,4 +307,28 @@ export function ocppHandlers(
     },
   };
   return table;
+}
+
+/** What a device-only handler knows of the call. */
+export interface DeviceCallContext {
+  uid: string;
+  /** The CALL came on the station's current connection, not on one replaced since. */
+  onCurrentConnection: boolean;
+  now: () => Date;
+}
+
+/**
+ * The actions that change the device's own columns only, and so need no unit of work: each is
+ * one statement, without reading the station first.
+ */
+export function deviceOnlyHandlers(
+  state: DeviceStateService,
+): Record<string, (params: never, context: DeviceCallContext) => Promise<object>> {
+  return {
+    // §4.6
+    Heartbeat: async (_request: object, { uid, onCurrentConnection, now }: DeviceCallContext) => {
+      await state.heartbeat(uid, onCurrentConnection);
+      return { currentTime: now().toISOString() };
+    },
+  };
 }

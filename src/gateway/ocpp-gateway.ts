@@ -11,7 +11,7 @@ import {
   StationNotConnectedError,
   type StationCommandBus,
 } from '../bus/index.js';
-import { ocppHandlers, type HandlerContext } from './handlers.js';
+import { deviceOnlyHandlers, ocppHandlers, type HandlerContext } from './handlers.js';
 import {
   OcppCallError,
   callErrorFrame,
@@ -295,8 +295,18 @@ export class OcppGateway implements StationCommandBus {
 
     const handlers = ocppHandlers(state, { afterBoot: this.deps.afterBoot });
     const guard = this.guards.get(client);
+    const actions = new Map<string, (params: unknown) => Promise<object>>();
+    for (const [action, handler] of Object.entries(deviceOnlyHandlers(state))) {
+      actions.set(action, (params) =>
+        handler(params as never, {
+          uid,
+          onCurrentConnection: this.clients.get(uid) === client,
+          now: () => clock.now(),
+        }),
+      );
+    }
     for (const [action, handler] of Object.entries(handlers)) {
-      const handle = async (params: unknown) => {
+      actions.set(action, async (params: unknown) => {
         const pending: (() => Promise<void>)[] = [];
         // One message, one transaction: the station is read once and every change it makes,
         // with the samples and logs it yields, commits together before the answer is sent.
@@ -319,7 +329,9 @@ export class OcppGateway implements StationCommandBus {
           });
         }
         return result;
-      };
+      });
+    }
+    for (const [action, handle] of actions) {
       // One CALL of the station at a time, in order (OCPP-J 1.6 §4.1.1): a station pipelining
       // CALLs waits behind itself instead of crowding out the other stations and the API.
       client.handle(action, async ({ params }) => {
