@@ -2,8 +2,8 @@
  * Gateway benchmark: N stations (default 10,000) from a second process against one platform
  * process, heartbeats and meter values at 60× speed. Prints stations held, server RSS per
  * station, messages stored per second (CALLs answered within the window) and command round-trip
- * p50/p99, then the same load
- * against a bare `ws` server (no validation, auth or storage) as the baseline, and the ratios.
+ * p50/p99, then the same load against a bare `ws` server (no validation, auth or storage) as the
+ * baseline, and the ratios.
  *
  *   npx tsx bench/gateway.ts [--stations 10000] [--seconds 30] [--speed 60] [--commands 200]
  *
