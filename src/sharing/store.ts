@@ -108,6 +108,7 @@ export class SharingStore {
       .where('installation_id', '=', installationId)
       .where('accepted_by', '=', accountId)
       .orderBy('ended_at', 'desc')
+      .limit(1)
       .executeTakeFirst();
     return row?.culture;
   }

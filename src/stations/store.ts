@@ -191,6 +191,7 @@ export class StationStore {
         .where('station_id', '=', stationId)
         .where('stopped_at', 'is', null)
         .orderBy('id', 'desc')
+        .limit(1)
         .executeTakeFirst(),
       this.db
         .selectFrom('charging_sessions')
@@ -200,6 +201,7 @@ export class StationStore {
         .where('refused', '=', 0)
         .orderBy('stopped_at', 'desc')
         .orderBy('id', 'desc')
+        .limit(1)
         .executeTakeFirst(),
     ]);
     return { current, last };

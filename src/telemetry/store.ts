@@ -237,6 +237,7 @@ export class TelemetryStore {
       .where('log_name', '=', name)
       .orderBy('at', 'desc')
       .orderBy('id', 'desc')
+      .limit(1)
       .executeTakeFirst();
   }
 }
