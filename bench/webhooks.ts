@@ -23,6 +23,7 @@ import ocppRpc from 'ocpp-rpc';
 import { buildPlatform } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openStore } from '../src/db/database.js';
+import { MAX_SUBSCRIPTIONS_PER_INSTALLATION } from '../src/notifications/service.js';
 import { freePort } from '../test/helpers/http.js';
 import { freshPostgres } from './webhooks-database.js';
 
@@ -51,6 +52,16 @@ const RATE = Number(values.rate);
 const SECONDS = Number(values.seconds);
 const WARMUP = Number(values.warmup);
 const ENDPOINT_CONCURRENCY = Number(values['endpoint-concurrency']);
+if (
+  !Number.isInteger(SUBSCRIPTIONS) ||
+  SUBSCRIPTIONS < 1 ||
+  SUBSCRIPTIONS > MAX_SUBSCRIPTIONS_PER_INSTALLATION
+) {
+  process.stderr.write(
+    `--subscriptions must be from 1 to ${MAX_SUBSCRIPTIONS_PER_INSTALLATION}, the platform's limit per installation\n`,
+  );
+  process.exit(2);
+}
 /** How long the deliveries left when the load stops may take to arrive. */
 const DRAIN_TIMEOUT_MS = 120_000;
 const root = path.resolve(import.meta.dirname, '..');
