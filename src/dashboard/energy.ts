@@ -29,6 +29,8 @@ export interface EnergyChart {
   series: EnergySeries[];
   /** Why the house's consumption is not shown: no consent to TIC data, or no grid meter. */
   house: 'shown' | 'noConsent' | 'noMeter';
+  /** The installation's grid meter, whose TIC consent the owner gives or withdraws. */
+  meterId: string | null;
 }
 
 /** The series of one source from its daily sums, one per tariff class present. */
@@ -93,19 +95,21 @@ export async function energyChart(
 
   const meters = await api.call<{ id: string }[]>('GET', `${base}/grid-meters`);
   const meter = meters.status === 200 ? meters.body[0] : undefined;
-  if (!meter) return { unit: 'kWh', days, series, house: 'noMeter' };
+  if (!meter) return { unit: 'kWh', days, series, house: 'noMeter', meterId: null };
   const houseSums = await api.call<SumRow[]>(
     'POST',
     `${base}/grid-meters/${meter.id}/measures/1/operators/sum`,
     period,
   );
   // 403 TIC_CONSENT_REQUIRED: the house's consumption is the owner's to share, or not.
-  if (houseSums.status === 403) return { unit: 'kWh', days, series, house: 'noConsent' };
+  if (houseSums.status === 403)
+    return { unit: 'kWh', days, series, house: 'noConsent', meterId: meter.id };
   if (houseSums.status !== 200) throw new Error(`house energy: ${houseSums.status}`);
   return {
     unit: 'kWh',
     days,
     series: [...series, ...seriesOf('house', houseSums.body, days, zone)],
     house: 'shown',
+    meterId: meter.id,
   };
 }

@@ -98,9 +98,17 @@ const en = {
     station: { hc: 'Station, off-peak (HC)', hp: 'Station, peak (HP)', base: 'Station' },
     house: { hc: 'House, off-peak (HC)', hp: 'House, peak (HP)', base: 'House' },
   } as Record<'station' | 'house', Record<'hc' | 'hp' | 'base', string>>,
-  houseNoConsent:
-    'The house consumption appears here once you consent to TIC data (the Witty-Home app).',
+  houseNoConsent: 'The house consumption appears here once you consent to TIC data (below).',
   houseNoMeter: 'No grid meter reports the house consumption.',
+  ticTitle: 'House consumption (TIC)',
+  ticHintGiven:
+    'You consent to your Linky’s TIC data being sent to the platform: the house consumption is shown, and charging can follow off-peak hours.',
+  ticHintNotGiven:
+    'Your Linky’s TIC data is not sent. With your consent, the chart shows the house consumption and charging can follow off-peak hours.',
+  ticGive: 'Give my consent',
+  ticWithdraw: 'Withdraw my consent',
+  ticGiven: 'Consent given: the station now sends the TIC data.',
+  ticWithdrawn: 'Consent withdrawn: the TIC data is no longer kept.',
   sessionsTitle: 'Last sessions',
   noSessions: 'No session in the last year.',
   sessionEnded: 'Ended',
@@ -238,8 +246,17 @@ const fr: DashboardWords = {
     },
   },
   houseNoConsent:
-    'La consommation de la maison apparaît ici dès que vous consentez aux données TIC (application Witty-Home).',
+    'La consommation de la maison apparaît ici dès que vous consentez aux données TIC (ci-dessous).',
   houseNoMeter: 'Aucun compteur ne transmet la consommation de la maison.',
+  ticTitle: 'Consommation de la maison (TIC)',
+  ticHintGiven:
+    'Vous consentez à l’envoi des données TIC de votre Linky à la plateforme : la consommation de la maison est affichée, et la charge peut suivre les heures creuses.',
+  ticHintNotGiven:
+    'Les données TIC de votre Linky ne sont pas envoyées. Avec votre consentement, le graphique montre la consommation de la maison et la charge peut suivre les heures creuses.',
+  ticGive: 'Donner mon consentement',
+  ticWithdraw: 'Retirer mon consentement',
+  ticGiven: 'Consentement donné : la borne envoie désormais les données TIC.',
+  ticWithdrawn: 'Consentement retiré : les données TIC ne sont plus conservées.',
   sessionsTitle: 'Dernières sessions',
   noSessions: 'Aucune session depuis un an.',
   sessionEnded: 'Fin',

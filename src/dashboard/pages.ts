@@ -314,6 +314,33 @@ function commandsSection(ctx: DashboardContext, base: string, notice: CommandNot
   </section>`;
 }
 
+/**
+ * The owner's TIC consent (the guide's Authorize-TIC): given, the station sends its Linky's
+ * data and the chart shows the house; a form gives or withdraws it through the API.
+ */
+function ticSection(
+  ctx: DashboardContext,
+  base: string,
+  chart: EnergyChart & { meterId: string },
+  changed: TicNotice | undefined,
+) {
+  const { w } = ctx;
+  const given = chart.house === 'shown';
+  return markup`<section aria-labelledby="tic-title">
+    <h2 id="tic-title">${w.ticTitle}</h2>
+    ${changed ? markup`<p class="notice" role="status">${changed === 'given' ? w.ticGiven : w.ticWithdrawn}</p>` : ''}
+    <p class="hint">${given ? w.ticHintGiven : w.ticHintNotGiven}</p>
+    <form method="post" action="${base}/tic-consent">
+      ${csrfField(ctx)}
+      <input type="hidden" name="meter" value="${chart.meterId}">
+      <button type="submit" name="authorize" value="${given ? 'false' : 'true'}"${given ? markup` class="secondary"` : ''}>${given ? w.ticWithdraw : w.ticGive}</button>
+    </form>
+  </section>`;
+}
+
+/** The outcome of the TIC consent form, shown on the page it returns to. */
+export type TicNotice = 'given' | 'withdrawn';
+
 /** What the station page shows. */
 export interface StationPageData {
   installation: InstallationItem;
@@ -324,6 +351,7 @@ export interface StationPageData {
   chart: EnergyChart | null;
   sessions: readonly SessionItem[];
   notice?: CommandNotice;
+  tic?: TicNotice;
 }
 
 /** An installation's station: live state, commands (owners), energy and last sessions. */
@@ -359,6 +387,7 @@ export function stationPage(ctx: DashboardContext, data: StationPageData): strin
       </section>
       ${data.owner ? commandsSection(ctx, stationBase, data.notice) : markup`<p class="notice">${w.installerNote}</p>`}
       ${data.chart ? energySection(ctx, formats, data.chart, `${base}/energy`) : ''}
+      ${data.chart?.meterId ? ticSection(ctx, base, { ...data.chart, meterId: data.chart.meterId }, data.tic) : ''}
       <section aria-labelledby="sessions-title">
         <h2 id="sessions-title">${w.sessionsTitle}</h2>
         ${sessionsTable(ctx, formats, data.sessions)}

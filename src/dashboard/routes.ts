@@ -368,7 +368,7 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
 
   app.get<{
     Params: { installationId: string };
-    Querystring: { command?: string; refused?: string };
+    Querystring: { command?: string; refused?: string; tic?: string };
   }>('/installations/:installationId', async (request, reply) => {
     const api = apiOf(request, reply);
     if (!api.signedIn) throw new SignedOut();
@@ -429,6 +429,9 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
           : null,
         sessions: await lastSessions(api, s),
         ...(notice ? { notice } : {}),
+        ...(s.owner && (request.query.tic === 'given' || request.query.tic === 'withdrawn')
+          ? { tic: request.query.tic }
+          : {}),
       }),
     );
   });
@@ -564,6 +567,37 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
       const code = codeOf(answer.body) ?? `HTTP_${answer.status}`;
       if (!wantsJson(request)) return reply.redirect(`${page}?refused=${code}`, 303);
       return reply.status(answer.status).send({ refused: code, text: refusalText(w, code) });
+    },
+  );
+
+  // The owner's TIC consent, given or withdrawn through the API's Authorize-TIC; 303 back to
+  // the station page, which says what changed or why it was refused.
+  app.post<{ Params: { installationId: string }; Body: { meter?: string; authorize?: string } }>(
+    '/installations/:installationId/tic-consent',
+    protect,
+    async (request, reply) => {
+      const api = apiOf(request, reply);
+      if (!api.signedIn) throw new SignedOut();
+      const { installationId } = request.params;
+      const meter = request.body?.meter;
+      const authorize = request.body?.authorize;
+      if (!INSTALLATION_ID.test(installationId) || typeof meter !== 'string' || !UUID.test(meter))
+        throw new NotFound();
+      if (authorize !== 'true' && authorize !== 'false')
+        return reply.status(400).send({ code: 'AUTHORIZE_REQUIRED' });
+      const answer = await api.call(
+        'POST',
+        `/installations/${installationId}/grid-meters/${meter}/operators/authorize-tic`,
+        { authorizeTIC: authorize === 'true' },
+      );
+      if (answer.status === 404) throw new NotFound();
+      const page = `/dashboard/installations/${installationId}`;
+      if (answer.status === 200)
+        return reply.redirect(`${page}?tic=${authorize === 'true' ? 'given' : 'withdrawn'}`, 303);
+      return reply.redirect(
+        `${page}?refused=${codeOf(answer.body) ?? `HTTP_${answer.status}`}`,
+        303,
+      );
     },
   );
 

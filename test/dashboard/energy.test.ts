@@ -90,12 +90,32 @@ describeEachDialect('the owner dashboard: energy of the station and the house', 
     expect(series[0]!.values.reduce((a, b) => a + b, 0)).toBeCloseTo(0.6, 9);
   });
 
-  it('with consent: the house too, each stacked by HC and HP as the API sums them', async () => {
-    const consent = await t.api('POST', `${home.meterPath}/operators/authorize-tic`, {
-      token,
-      body: { authorizeTIC: true },
+  const page = () => `/dashboard/installations/${home.installationId}`;
+  const consentOf = async () =>
+    (await t.api('GET', home.stationPath, { token })).json<{
+      properties: { authorizeTic: string };
+    }>().properties.authorizeTic;
+  const meterId = () => home.meterPath.split('/').pop()!;
+
+  it('the owner gives the TIC consent from the page, through the API', async () => {
+    const before = (await owner.get(page())).html;
+    expect(before).toContain('once you consent to TIC data');
+    expect(before).toContain(`name="meter" value="${meterId()}"`);
+    expect(before).toMatch(/name="authorize" value="true"[^>]*>Give my consent</);
+    const sent = await owner.send(page(), `${page()}/tic-consent`, {
+      meter: meterId(),
+      authorize: 'true',
     });
-    expect(consent.statusCode).toBe(200);
+    expect(sent.status).toBe(303);
+    expect(sent.response.headers.get('location')).toBe(`${page()}?tic=given`);
+    expect(await consentOf()).toBe('consent');
+    const after = (await owner.get(`${page()}?tic=given`)).html;
+    expect(after).toContain('Consent given: the station now sends the TIC data.');
+    expect(after).toMatch(/name="authorize" value="false"[^>]*>Withdraw my consent</);
+  });
+
+  it('with consent: the house too, each stacked by HC and HP as the API sums them', async () => {
+    expect(await consentOf()).toBe('consent');
     const tic = (labels: Record<string, string>, timestamp: string) =>
       station.dataTransfer('Tic', { labels, timestamp });
     await tic(hchp(1_000_000, 2_000_000, 'HP..'), at(130));
@@ -139,6 +159,36 @@ describeEachDialect('the owner dashboard: energy of the station and the house', 
     const page = (await owner.get(`/dashboard/installations/${home.installationId}`)).html;
     expect(page).not.toContain('once you consent to TIC data');
     expect(page).toContain('<th scope="col">House, peak (HP)</th>');
+  });
+
+  it('the consent form: withdrawn from the page; refused without CSRF, with a bad value or another meter', async () => {
+    const forged = await owner.browser.submit(`${t.config.publicUrl}${page()}/tic-consent`, {
+      meter: meterId(),
+      authorize: 'false',
+    });
+    expect(forged.status).toBe(403);
+    const bad = await owner.send(page(), `${page()}/tic-consent`, {
+      meter: meterId(),
+      authorize: 'maybe',
+    });
+    expect(bad.status).toBe(400);
+    const otherMeter = await owner.send(page(), `${page()}/tic-consent`, {
+      meter: '00000000-0000-4000-8000-000000000000',
+      authorize: 'false',
+    });
+    expect(otherMeter.status).toBe(404);
+    expect(await consentOf()).toBe('consent');
+
+    const withdrawn = await owner.send(page(), `${page()}/tic-consent`, {
+      meter: meterId(),
+      authorize: 'false',
+    });
+    expect(withdrawn.response.headers.get('location')).toBe(`${page()}?tic=withdrawn`);
+    expect(await consentOf()).toBe('noConsent');
+    const html = (await owner.get(`${page()}?tic=withdrawn`)).html;
+    expect(html).toContain('Consent withdrawn: the TIC data is no longer kept.');
+    expect(html).toContain('once you consent to TIC data');
+    expect((await chart()).series.every((s) => s.source === 'station')).toBe(true);
   });
 
   it('an open event stream ends when the platform stops', async () => {

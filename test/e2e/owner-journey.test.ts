@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 it(
-  'sign in → live station → deferred → plug → start → energy grows → stop → the day on the chart',
+  'sign in → live station → deferred → plug → start → energy grows → stop → the day on the chart → TIC consent → the house on the chart',
   { timeout: 180_000 },
   async () => {
     const { t } = browser;
@@ -126,5 +126,39 @@ it(
       .toMatch(/kWh/);
     await checkAccessibility(page);
     await screenshots(page, 'dashboard-after-session');
+
+    // The TIC consent: given from the page, the station sends its Linky's data and the house
+    // joins the chart.
+    await page.getByRole('button', { name: 'Give my consent' }).click();
+    await page.getByText('Consent given: the station now sends the TIC data.').waitFor();
+    const houseSeries = () =>
+      page.evaluate(() => {
+        const chart = (
+          globalThis as unknown as {
+            Chart: {
+              getChart(id: string): { data: { datasets: { label: string }[] } } | undefined;
+            };
+          }
+        ).Chart.getChart('energy-chart');
+        return (chart?.data.datasets ?? []).filter((set) => set.label.startsWith('House')).length;
+      });
+    await expect
+      .poll(
+        async () => {
+          await page.reload();
+          // The page's script draws the chart once it has fetched the figures.
+          await page.waitForFunction(
+            () =>
+              (
+                globalThis as unknown as { Chart?: { getChart(id: string): unknown } }
+              ).Chart?.getChart('energy-chart') !== undefined,
+          );
+          return houseSeries();
+        },
+        { timeout: 60_000, interval: 3_000 },
+      )
+      .toBeGreaterThan(0);
+    await page.getByRole('button', { name: 'Withdraw my consent' }).waitFor();
+    await checkAccessibility(page);
   },
 );
