@@ -120,6 +120,26 @@ const en = {
   errorTitle: 'Something went wrong',
   errorText: 'The dashboard could not read your installation. Try again in a moment.',
   sharingLink: 'Installers of this installation',
+  tariffsLink: 'Tariffs and prices',
+  tariffsTitle: (name: string) => `Tariffs and prices of ${name}`,
+  tariffsIntro:
+    'The prices of your electricity subscription’s tariffs, which the costs of the charging sessions and the house are counted with. A new price applies from the day you give; costs from that day on are counted again.',
+  tariffsNoMeter: 'No grid meter reports this installation’s subscription yet.',
+  tariffsNoConsent:
+    'Your subscription’s tariffs are read from your Linky’s TIC data: give your consent to TIC data on the station page, and its prices can be set here. Until then the default prices apply.',
+  tariffsNotDetected:
+    'Your subscription is not known yet: it is read from the first TIC data your station sends. Until then the default prices apply.',
+  tariffName: 'Tariff',
+  tariffPrice: 'Price per kWh',
+  tariffSince: 'Since',
+  tariffDefault: 'default price',
+  tariffHistory: 'Earlier prices',
+  pricesFormTitle: 'Set new prices',
+  priceFor: (name: string) => `Price per kWh, ${name}`,
+  currency: 'Currency',
+  pricesFrom: 'From (day)',
+  savePrices: 'Save the prices',
+  pricesSaved: 'Prices saved: the costs are counted again from that day.',
   sharingTitle: (name: string) => `Installers of ${name}`,
   sharingIntro:
     'An installer you invite sees the general state of your installation and station: never your costs or consumption, and no commands.',
@@ -268,6 +288,26 @@ const fr: DashboardWords = {
   errorTitle: 'Une erreur est survenue',
   errorText: 'Le tableau de bord n’a pas pu lire votre installation. Réessayez dans un instant.',
   sharingLink: 'Installateurs de cette installation',
+  tariffsLink: 'Tarifs et prix',
+  tariffsTitle: (name) => `Tarifs et prix de ${name}`,
+  tariffsIntro:
+    'Les prix des tarifs de votre abonnement d’électricité, avec lesquels sont comptés les coûts des sessions de charge et de la maison. Un nouveau prix s’applique à partir du jour indiqué ; les coûts sont recomptés à partir de ce jour.',
+  tariffsNoMeter: 'Aucun compteur ne transmet encore l’abonnement de cette installation.',
+  tariffsNoConsent:
+    'Les tarifs de votre abonnement sont lus dans les données TIC de votre Linky : donnez votre consentement aux données TIC sur la page de la borne, et leurs prix pourront être indiqués ici. D’ici là, les prix par défaut s’appliquent.',
+  tariffsNotDetected:
+    'Votre abonnement n’est pas encore connu : il est lu dans les premières données TIC que votre borne envoie. D’ici là, les prix par défaut s’appliquent.',
+  tariffName: 'Tarif',
+  tariffPrice: 'Prix du kWh',
+  tariffSince: 'Depuis',
+  tariffDefault: 'prix par défaut',
+  tariffHistory: 'Prix précédents',
+  pricesFormTitle: 'Indiquer de nouveaux prix',
+  priceFor: (name) => `Prix du kWh, ${name}`,
+  currency: 'Devise',
+  pricesFrom: 'À partir du (jour)',
+  savePrices: 'Enregistrer les prix',
+  pricesSaved: 'Prix enregistrés : les coûts sont recomptés à partir de ce jour.',
   sharingTitle: (name) => `Installateurs de ${name}`,
   sharingIntro:
     'Un installateur invité voit l’état général de votre installation et de votre borne : jamais vos coûts ni votre consommation, et aucune commande.',

@@ -377,7 +377,11 @@ export function stationPage(ctx: DashboardContext, data: StationPageData): strin
       '/dashboard/assets/dashboard.js',
     ],
     body: markup`${head}
-      ${data.owner ? markup`<p><a href="${base}/sharing">${w.sharingLink}</a></p>` : ''}
+      ${
+        data.owner
+          ? markup`<p><a href="${base}/sharing">${w.sharingLink}</a> · <a href="${base}/tariffs">${w.tariffsLink}</a></p>`
+          : ''
+      }
       <section aria-labelledby="live-title">
         <h2 id="live-title">${w.stationTitle(station.name)}</h2>
         <p class="hint">${w.liveHint}</p>

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../clock.js';
-import { ianaZone } from '../domain/time-buckets.js';
+import { bucketStart, ianaZone, localDay } from '../domain/time-buckets.js';
 import { packageFile } from '../http/package-root.js';
 import { languageOf, MESSAGES } from '../portal/index.js';
 import {
@@ -18,6 +18,12 @@ import {
   type ApiDependencies,
 } from './api.js';
 import { energyChart } from './energy.js';
+import {
+  tariffsPage,
+  type PricesForm,
+  type TariffItem,
+  type TariffsUnavailable,
+} from './tariff-pages.js';
 import {
   authorizationPath,
   newSignInAttempt,
@@ -601,11 +607,125 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
     },
   );
 
+  const detailOf = (body: unknown) =>
+    typeof body === 'object' && body !== null && 'detail' in body ? String(body.detail) : '';
+  const field = (request: FastifyRequest, name: string) => {
+    const body = request.body as Record<string, unknown> | undefined;
+    const value = body?.[name];
+    return typeof value === 'string' ? value.trim() : '';
+  };
+
+  // Tariffs: the owner reads the prices of the subscription's tariffs and sets new ones from a
+  // day, through the API's tariffs routes.
+
+  async function tariffsData(api: UserApi, rawId: string) {
+    const s = await stationContext(api, rawId);
+    // Prices are the owner's (docs/access.md): an installer has no page here.
+    if (!s.station || !s.owner) throw new NotFound();
+    const base = `/installations/${s.installation.installationId}`;
+    const zone = ianaZone(s.station.properties.timezone);
+    const meters = await api.call<{ id: string }[]>('GET', `${base}/grid-meters`);
+    const meterId = meters.status === 200 ? (meters.body[0]?.id ?? null) : null;
+    let tariffs: TariffItem[] = [];
+    // Why there are no tariffs to price: no TIC consent, or no subscription detected yet.
+    let unavailable: TariffsUnavailable | undefined;
+    if (meterId) {
+      const answer = await api.call<TariffItem[]>('GET', `${base}/grid-meters/${meterId}/tariffs`);
+      const code = codeOf(answer.body);
+      if (answer.status === 200) tariffs = answer.body;
+      else if (code === 'TIC_CONSENT_REQUIRED' || code === 'SUBSCRIPTION_NOT_DETECTED')
+        unavailable = code;
+      else throw new Error(`tariffs: ${answer.status}`);
+    }
+    const today = localDay(options.clock.now(), zone);
+    return {
+      installation: s.installation,
+      meterId,
+      tariffs,
+      zone,
+      today,
+      ...(unavailable ? { unavailable } : {}),
+    };
+  }
+
+  app.get<{ Params: { installationId: string }; Querystring: { saved?: string } }>(
+    '/installations/:installationId/tariffs',
+    async (request, reply) => {
+      const api = apiOf(request, reply);
+      if (!api.signedIn) throw new SignedOut();
+      const data = await tariffsData(api, request.params.installationId);
+      const ctx = contextOf(request, reply);
+      return send(
+        reply,
+        200,
+        tariffsPage(ctx, {
+          ...data,
+          ...(request.query.saved === '1' ? { notice: ctx.w.pricesSaved } : {}),
+        }),
+      );
+    },
+  );
+
+  app.post<{ Params: { installationId: string } }>(
+    '/installations/:installationId/tariffs',
+    protect,
+    async (request, reply) => {
+      const api = apiOf(request, reply);
+      if (!api.signedIn) throw new SignedOut();
+      const data = await tariffsData(api, request.params.installationId);
+      if (!data.meterId || field(request, 'meter') !== data.meterId || data.unavailable)
+        throw new NotFound();
+      const form: PricesForm = {
+        currency: field(request, 'currency'),
+        from: field(request, 'from'),
+        prices: Object.fromEntries(
+          data.tariffs.map((tariff) => [tariff.id, field(request, `price_${tariff.id}`)]),
+        ),
+      };
+      const ctx = contextOf(request, reply);
+      const refuse = (status: number, detail: string) =>
+        send(reply, status, tariffsPage(ctx, { ...data, form, refused: detail }));
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(form.from) || Number.isNaN(Date.parse(form.from)))
+        return refuse(400, ctx.w.pricesFrom);
+      // The start of that day where the station is.
+      const beginDate = bucketStart(
+        new Date(`${form.from}T12:00:00.000Z`),
+        'day',
+        data.zone,
+      ).toISOString();
+      const body = [];
+      for (const tariff of data.tariffs) {
+        const text = form.prices[tariff.id]!.replace(',', '.');
+        const value = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
+        if (Number.isNaN(value))
+          return refuse(400, ctx.w.priceFor(tariff.friendlyName || tariff.id.toUpperCase()));
+        body.push({ id: tariff.id, currency: form.currency, beginDate, value });
+      }
+      const answer = await api.call(
+        'POST',
+        `/installations/${data.installation.installationId}/grid-meters/${data.meterId}/tariffs`,
+        body,
+      );
+      if (answer.status === 201)
+        return reply.redirect(
+          `/dashboard/installations/${data.installation.installationId}/tariffs?saved=1`,
+          303,
+        );
+      if (answer.status === 404 || answer.status === 403) throw new NotFound();
+      const errors =
+        typeof answer.body === 'object' && answer.body !== null && 'errors' in answer.body
+          ? (answer.body.errors as { message?: string }[]).map((e) => e.message ?? '').join('; ')
+          : '';
+      return refuse(
+        answer.status >= 400 && answer.status < 500 ? answer.status : 502,
+        [detailOf(answer.body), errors].filter(Boolean).join(' — '),
+      );
+    },
+  );
+
   // Installers: the owner invites, enables, disables and removes them; an installer accepts.
 
   const ACTIVATION_CODE = /^[A-Za-z0-9_-]{43}$/;
-  const detailOf = (body: unknown) =>
-    typeof body === 'object' && body !== null && 'detail' in body ? String(body.detail) : '';
 
   async function sharingData(api: UserApi, rawId: string) {
     if (!INSTALLATION_ID.test(rawId)) throw new NotFound();
@@ -662,12 +782,6 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
       sharingPage(ctx, { ...data, notice: ctx.w.refusedBecause(detailOf(answer.body)) }),
     );
   }
-
-  const field = (request: FastifyRequest, name: string) => {
-    const body = request.body as Record<string, unknown> | undefined;
-    const value = body?.[name];
-    return typeof value === 'string' ? value.trim() : '';
-  };
 
   app.post<{ Params: { installationId: string } }>(
     '/installations/:installationId/sharing/invite',

@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 it(
-  'sign in → live station → deferred → plug → start → energy grows → stop → the day on the chart → TIC consent → the house on the chart',
+  'sign in → live station → deferred → plug → start → energy grows → stop → the day on the chart → TIC consent → the house on the chart → prices',
   { timeout: 180_000 },
   async () => {
     const { t } = browser;
@@ -160,5 +160,18 @@ it(
       .toBeGreaterThan(0);
     await page.getByRole('button', { name: 'Withdraw my consent' }).waitFor();
     await checkAccessibility(page);
+
+    // With the subscription read from the TIC data, its tariffs get prices from a day.
+    await page.getByRole('link', { name: 'Tariffs and prices' }).click();
+    await page.getByRole('heading', { name: 'Tariffs and prices of Maison' }).waitFor();
+    const priceInputs = page.getByLabel(/^Price per kWh, /);
+    expect(await priceInputs.count()).toBeGreaterThan(0);
+    for (const input of await priceInputs.all()) await input.fill('0.2276');
+    await page.getByLabel('From (day)').fill('2026-01-15');
+    await page.getByRole('button', { name: 'Save the prices' }).click();
+    await page.getByText('Prices saved: the costs are counted again from that day.').waitFor();
+    expect(await page.locator('table').textContent()).toContain('0.2276 €');
+    await checkAccessibility(page);
+    await screenshots(page, 'dashboard-tariffs');
   },
 );

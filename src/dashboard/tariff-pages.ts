@@ -1,0 +1,100 @@
+import { localDay } from '../domain/time-buckets.js';
+import { csrfField, markup } from '../portal/index.js';
+import { dashboardPage, type DashboardContext, type InstallationItem } from './pages.js';
+
+/** A tariff of the installation's subscription, in the guide's model. */
+export interface TariffItem {
+  id: string;
+  friendlyName: string | null;
+  currency: 'eur' | 'gbp';
+  isDefault: boolean;
+  /** Price history, newest first. */
+  values: { beginDate: string; value: number }[];
+}
+
+/** Why the API has no tariffs to price yet (its refusal code). */
+export type TariffsUnavailable = 'TIC_CONSENT_REQUIRED' | 'SUBSCRIPTION_NOT_DETECTED';
+
+/** What the form sent, given back to the page when the API refused it. */
+export interface PricesForm {
+  currency: string;
+  from: string;
+  prices: Record<string, string>;
+}
+
+const nameOf = (tariff: TariffItem) => tariff.friendlyName || tariff.id.toUpperCase();
+
+/** The owner's tariffs page: the prices in force and their history, and the form to set new ones. */
+export function tariffsPage(
+  ctx: DashboardContext,
+  data: {
+    installation: InstallationItem;
+    meterId: string | null;
+    tariffs: readonly TariffItem[];
+    unavailable?: TariffsUnavailable;
+    /** The station's time zone, in which prices start at midnight. */
+    zone: string;
+    today: string;
+    notice?: string;
+    refused?: string;
+    form?: PricesForm;
+  },
+): string {
+  const { w } = ctx;
+  const page = `/dashboard/installations/${data.installation.installationId}`;
+  const number = new Intl.NumberFormat(ctx.lang === 'fr' ? 'fr-FR' : 'en-GB', {
+    maximumFractionDigits: 5,
+  });
+  const price = (value: number, currency: string) =>
+    `${number.format(value)} ${currency === 'gbp' ? '£' : '€'}`;
+  const day = (instant: string) => localDay(new Date(instant), data.zone);
+  const currency = data.form?.currency ?? data.tariffs[0]?.currency ?? 'eur';
+  const body = !data.meterId
+    ? markup`<p>${w.tariffsNoMeter}</p>`
+    : data.unavailable
+      ? markup`<p>${data.unavailable === 'TIC_CONSENT_REQUIRED' ? w.tariffsNoConsent : w.tariffsNotDetected}</p>`
+      : markup`<div class="table-wrap"><table>
+        <thead><tr>
+          <th scope="col">${w.tariffName}</th>
+          <th scope="col">${w.tariffPrice}</th>
+          <th scope="col">${w.tariffSince}</th>
+          <th scope="col">${w.tariffHistory}</th>
+        </tr></thead>
+        <tbody>${data.tariffs.map((tariff) => {
+          const [current, ...earlier] = tariff.values;
+          return markup`<tr>
+            <th scope="row">${nameOf(tariff)}</th>
+            <td>${current ? price(current.value, tariff.currency) : ''}${tariff.isDefault ? markup` (${w.tariffDefault})` : ''}</td>
+            <td>${current && !tariff.isDefault ? day(current.beginDate) : ''}</td>
+            <td>${earlier.map((v) => `${price(v.value, tariff.currency)} (${day(v.beginDate)})`).join(', ')}</td>
+          </tr>`;
+        })}</tbody>
+      </table></div>
+      <h2>${w.pricesFormTitle}</h2>
+      <form method="post" action="${page}/tariffs">
+        ${csrfField(ctx)}
+        <input type="hidden" name="meter" value="${data.meterId}" />
+        ${data.tariffs.map(
+          (tariff) => markup`<label for="price-${tariff.id}">${w.priceFor(nameOf(tariff))}</label>
+            <input id="price-${tariff.id}" name="price_${tariff.id}" type="text" inputmode="decimal" required
+              value="${data.form?.prices[tariff.id] ?? (tariff.values[0] ? String(tariff.values[0].value) : '')}" />`,
+        )}
+        <label for="currency">${w.currency}</label>
+        <select id="currency" name="currency">
+          <option value="eur"${currency === 'eur' ? markup` selected` : ''}>EUR (€)</option>
+          <option value="gbp"${currency === 'gbp' ? markup` selected` : ''}>GBP (£)</option>
+        </select>
+        <label for="from">${w.pricesFrom}</label>
+        <input id="from" name="from" type="date" required value="${data.form?.from ?? data.today}" />
+        <button type="submit">${w.savePrices}</button>
+      </form>`;
+  return dashboardPage(ctx, {
+    title: w.tariffsTitle(data.installation.name),
+    body: markup`<p><a href="${page}">${data.installation.name}</a></p>
+      <h1>${w.tariffsTitle(data.installation.name)}</h1>
+      ${data.notice ? markup`<p class="notice" role="status">${data.notice}</p>` : ''}
+      ${data.refused ? markup`<div class="error-summary" role="alert"><p>${w.refusedBecause(data.refused)}</p></div>` : ''}
+      <p>${w.tariffsIntro}</p>
+      ${body}`,
+  });
+}
