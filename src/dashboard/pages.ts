@@ -379,7 +379,7 @@ export function stationPage(ctx: DashboardContext, data: StationPageData): strin
     body: markup`${head}
       ${
         data.owner
-          ? markup`<p><a href="${base}/sharing">${w.sharingLink}</a> · <a href="${base}/tariffs">${w.tariffsLink}</a></p>`
+          ? markup`<p><a href="${base}/sharing">${w.sharingLink}</a> · <a href="${base}/tariffs">${w.tariffsLink}</a> · <a href="${base}/webhooks">${w.webhooksLink}</a></p>`
           : ''
       }
       <section aria-labelledby="live-title">

@@ -19,6 +19,12 @@ import {
 } from './api.js';
 import { energyChart } from './energy.js';
 import {
+  deliveriesPage,
+  webhooksPage,
+  type DeliveryItem,
+  type WebhookItem,
+} from './webhook-pages.js';
+import {
   tariffsPage,
   type PricesForm,
   type TariffItem,
@@ -719,6 +725,158 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
       return refuse(
         answer.status >= 400 && answer.status < 500 ? answer.status : 502,
         [detailOf(answer.body), errors].filter(Boolean).join(' — '),
+      );
+    },
+  );
+
+  // Webhooks: the installation's event subscriptions, added and deleted through the API, and
+  // each one's delivery log with redelivery.
+
+  async function webhooksData(api: UserApi, rawId: string) {
+    if (!INSTALLATION_ID.test(rawId)) throw new NotFound();
+    const base = `/installations/${rawId}`;
+    const installation = await api.call<InstallationItem>('GET', base);
+    if (installation.status !== 200) throw new NotFound();
+    const webhooks = await api.call<WebhookItem[]>('GET', `${base}/event-subscriptions`);
+    // Subscriptions are for those the access table lets subscribe (docs/access.md).
+    if (webhooks.status !== 200) throw new NotFound();
+    return { installation: installation.body, webhooks: webhooks.body };
+  }
+
+  const webhooksPath = (installationId: string) =>
+    `/dashboard/installations/${installationId}/webhooks`;
+
+  app.get<{ Params: { installationId: string }; Querystring: { done?: string } }>(
+    '/installations/:installationId/webhooks',
+    async (request, reply) => {
+      const api = apiOf(request, reply);
+      if (!api.signedIn) throw new SignedOut();
+      const data = await webhooksData(api, request.params.installationId);
+      const ctx = contextOf(request, reply);
+      const notice = request.query.done === 'deleted' ? ctx.w.webhookDeleted : undefined;
+      return send(reply, 200, webhooksPage(ctx, { ...data, ...(notice ? { notice } : {}) }));
+    },
+  );
+
+  app.post<{ Params: { installationId: string } }>(
+    '/installations/:installationId/webhooks',
+    protect,
+    async (request, reply) => {
+      const api = apiOf(request, reply);
+      if (!api.signedIn) throw new SignedOut();
+      const { installationId } = request.params;
+      if (!INSTALLATION_ID.test(installationId)) throw new NotFound();
+      const form = { endpoint: field(request, 'endpoint'), eventType: field(request, 'eventType') };
+      const answer = await api.call<{ secret: string }>(
+        'POST',
+        `/installations/${installationId}/event-subscriptions`,
+        {
+          protocolCode: 'Webhook',
+          protocolData: form.endpoint,
+          ...(form.eventType ? { eventType: form.eventType } : {}),
+        },
+      );
+      if (answer.status === 404 || answer.status === 403) throw new NotFound();
+      const ctx = contextOf(request, reply);
+      const data = await webhooksData(api, installationId);
+      // The secret is shown on this answer only: it never goes into a URL.
+      if (answer.status === 201)
+        return send(
+          reply,
+          201,
+          webhooksPage(ctx, { ...data, notice: ctx.w.webhookAdded, secret: answer.body.secret }),
+        );
+      const errors =
+        typeof answer.body === 'object' && answer.body !== null && 'errors' in answer.body
+          ? (answer.body.errors as { message?: string }[]).map((e) => e.message ?? '').join('; ')
+          : '';
+      return send(
+        reply,
+        answer.status >= 400 && answer.status < 500 ? answer.status : 502,
+        webhooksPage(ctx, {
+          ...data,
+          form,
+          refused: [detailOf(answer.body), errors].filter(Boolean).join(' — '),
+        }),
+      );
+    },
+  );
+
+  app.post<{ Params: { installationId: string; subscriptionId: string } }>(
+    '/installations/:installationId/webhooks/:subscriptionId/delete',
+    protect,
+    async (request, reply) => {
+      const api = apiOf(request, reply);
+      if (!api.signedIn) throw new SignedOut();
+      const { installationId, subscriptionId } = request.params;
+      if (!INSTALLATION_ID.test(installationId) || !UUID.test(subscriptionId)) throw new NotFound();
+      const answer = await api.call(
+        'DELETE',
+        `/installations/${installationId}/event-subscriptions/${subscriptionId}`,
+      );
+      if (answer.status >= 400) throw new NotFound();
+      return reply.redirect(`${webhooksPath(installationId)}?done=deleted`, 303);
+    },
+  );
+
+  async function deliveriesData(api: UserApi, installationId: string, subscriptionId: string) {
+    if (!UUID.test(subscriptionId)) throw new NotFound();
+    const { installation } = await webhooksData(api, installationId);
+    const path = `/installations/${installationId}/event-subscriptions/${subscriptionId}`;
+    const webhook = await api.call<WebhookItem>('GET', path);
+    if (webhook.status !== 200) throw new NotFound();
+    const deliveries = await api.call<DeliveryItem[]>('GET', `${path}/deliveries`);
+    if (deliveries.status !== 200) throw new Error(`deliveries: ${deliveries.status}`);
+    return { installation, webhook: webhook.body, deliveries: deliveries.body };
+  }
+
+  app.get<{
+    Params: { installationId: string; subscriptionId: string };
+    Querystring: { done?: string; refused?: string };
+  }>('/installations/:installationId/webhooks/:subscriptionId', async (request, reply) => {
+    const api = apiOf(request, reply);
+    if (!api.signedIn) throw new SignedOut();
+    const { installationId, subscriptionId } = request.params;
+    const data = await deliveriesData(api, installationId, subscriptionId);
+    const ctx = contextOf(request, reply);
+    const { done, refused } = request.query;
+    return send(
+      reply,
+      200,
+      deliveriesPage(ctx, {
+        ...data,
+        ...(done === 'redelivered' ? { notice: ctx.w.redelivered } : {}),
+        ...(typeof refused === 'string' && ERROR_CODE.test(refused)
+          ? { refused: ctx.w.refusals[refused] ?? refused }
+          : {}),
+      }),
+    );
+  });
+
+  app.post<{ Params: { installationId: string; subscriptionId: string; deliveryId: string } }>(
+    '/installations/:installationId/webhooks/:subscriptionId/deliveries/:deliveryId/redeliver',
+    protect,
+    async (request, reply) => {
+      const api = apiOf(request, reply);
+      if (!api.signedIn) throw new SignedOut();
+      const { installationId, subscriptionId, deliveryId } = request.params;
+      if (
+        !INSTALLATION_ID.test(installationId) ||
+        !UUID.test(subscriptionId) ||
+        !UUID.test(deliveryId)
+      )
+        throw new NotFound();
+      const answer = await api.call(
+        'POST',
+        `/installations/${installationId}/event-subscriptions/${subscriptionId}/deliveries/${deliveryId}/operators/redeliver`,
+      );
+      if (answer.status === 404 || answer.status === 403) throw new NotFound();
+      const page = `${webhooksPath(installationId)}/${subscriptionId}`;
+      if (answer.status >= 200 && answer.status < 300)
+        return reply.redirect(`${page}?done=redelivered`, 303);
+      return reply.redirect(
+        `${page}?refused=${codeOf(answer.body) ?? `HTTP_${answer.status}`}`,
+        303,
       );
     },
   );

@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 it(
-  'sign in → live station → deferred → plug → start → energy grows → stop → the day on the chart → TIC consent → the house on the chart → prices',
+  'sign in → live station → deferred → plug → start → energy grows → stop → the day on the chart → TIC consent → the house on the chart → prices → webhooks',
   { timeout: 180_000 },
   async () => {
     const { t } = browser;
@@ -173,5 +173,13 @@ it(
     expect(await page.locator('table').textContent()).toContain('0.2276 €');
     await checkAccessibility(page);
     await screenshots(page, 'dashboard-tariffs');
+
+    // The installation's webhooks page, linked from the station page.
+    await page.getByRole('link', { name: 'Maison' }).first().click();
+    await page.getByRole('link', { name: 'Webhooks' }).click();
+    await page.getByRole('heading', { name: 'Webhooks of Maison' }).waitFor();
+    await page.getByLabel('Endpoint URL').waitFor();
+    await checkAccessibility(page);
+    await screenshots(page, 'dashboard-webhooks');
   },
 );
