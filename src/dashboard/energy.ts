@@ -1,8 +1,32 @@
 import { bucketStart, bucketsBetween, ianaZone, localDay } from '../domain/time-buckets.js';
 import type { UserApi } from './api.js';
 
-/** How many days the energy chart shows, today included. */
+/** How many days the chart by day shows, today included. */
 export const CHART_DAYS = 30;
+/** How many months the chart by month shows, this one included. */
+export const CHART_MONTHS = 12;
+
+/** What the chart shows: energy or cost, by day (30 days) or by month (12 months). */
+export interface ChartView {
+  step: 'day' | 'month';
+  measure: 'energy' | 'cost';
+}
+
+export const DEFAULT_VIEW: ChartView = { step: 'day', measure: 'energy' };
+
+/** The view a query asks for; anything else is the default's. */
+export function chartViewOf(query: { step?: unknown; measure?: unknown }): ChartView {
+  return {
+    step: query.step === 'month' ? 'month' : 'day',
+    measure: query.measure === 'cost' ? 'cost' : 'energy',
+  };
+}
+
+/** The measure ids of the guide's catalogue (src/telemetry/catalog.ts). */
+const MEASURE_IDS = {
+  station: { energy: '1', cost: '3' },
+  house: { energy: '1', cost: '2' },
+} as const;
 
 /** One row of the API's `operators/sum` answer. */
 interface SumRow {
@@ -21,10 +45,12 @@ export interface EnergySeries {
   values: number[];
 }
 
-/** The energy chart of an installation: days in its zone and the series to stack. */
+/** The chart of an installation: days or months in its zone and the series to stack. */
 export interface EnergyChart {
-  unit: 'kWh';
-  /** Local dates, oldest first (YYYY-MM-DD). */
+  view: ChartView;
+  /** kWh, or the currency of the costs. */
+  unit: string;
+  /** Local dates (YYYY-MM-DD) or months (YYYY-MM), oldest first. */
   days: string[];
   series: EnergySeries[];
   /** Why the house's consumption is not shown: no consent to TIC data, or no grid meter. */
@@ -47,8 +73,9 @@ export function seriesOf(
     !classes.includes('hc') && rows.every((r) => valueKeys(r).every((k) => k === 'valueTh'));
   return classes.map((tariffType) => {
     const values = days.map(() => 0);
+    const width = days[0]?.length ?? 10;
     for (const row of rows.filter((r) => r.tariffType === tariffType)) {
-      const n = index.get(localDay(new Date(row.date), zone));
+      const n = index.get(localDay(new Date(row.date), zone).slice(0, width));
       if (n !== undefined) values[n] = (values[n] ?? 0) + row.value;
     }
     return { source, tariff: base ? 'base' : tariffType, values };
@@ -60,53 +87,58 @@ function valueKeys(row: SumRow): string[] {
 }
 
 /**
- * Reads the last days of energy through the API: the station's EnergyConsumption (measure 1)
- * and, when the owner consents to TIC data, the grid meter's, each summed by day.
+ * Reads the last days (or months) of energy or cost through the API: the station's measure
+ * and, when the owner consents to TIC data, the grid meter's, each summed by day or month.
  */
 export async function energyChart(
   api: UserApi,
   installationId: number,
   station: { id: string; timezone: string },
   now: Date,
+  view: ChartView = DEFAULT_VIEW,
+  currency: string | null = null,
 ): Promise<EnergyChart> {
   const zone = ianaZone(station.timezone);
-  // 29 days of 24 h back may land on the evening before across a DST change: the last 30
-  // local days of the buckets from there are the ones shown.
-  const start = new Date(bucketStart(now, 'day', zone).getTime() - (CHART_DAYS - 1) * 86_400_000);
-  const buckets = bucketsBetween(start, new Date(now.getTime() + 1), 'day', zone).slice(
-    -CHART_DAYS,
-  );
-  const days = buckets.map((bucket) => localDay(bucket, zone));
+  const { step } = view;
+  const count = step === 'day' ? CHART_DAYS : CHART_MONTHS;
+  // Back far enough for `count` buckets whatever DST does; the last `count` are the ones shown.
+  const back =
+    step === 'day' ? (CHART_DAYS - 1) * 86_400_000 : (CHART_MONTHS - 1) * 31 * 86_400_000;
+  const start = new Date(bucketStart(now, step, zone).getTime() - back);
+  const buckets = bucketsBetween(start, new Date(now.getTime() + 1), step, zone).slice(-count);
+  const days = buckets.map((bucket) => localDay(bucket, zone).slice(0, step === 'day' ? 10 : 7));
   // Up to the end of today (25 h covers a day of DST change; a later bucket is not shown):
   // a station whose clock runs ahead still has its readings of today counted.
   const period = {
     startDate: buckets[0]!.toISOString(),
     endDate: new Date(bucketStart(now, 'day', zone).getTime() + 25 * 3_600_000).toISOString(),
-    step: 'day',
+    step,
   };
+  const unit = view.measure === 'energy' ? 'kWh' : (currency ?? '').toUpperCase();
   const base = `/installations/${installationId}`;
   const stationSums = await api.call<SumRow[]>(
     'POST',
-    `${base}/charging-stations/${station.id}/measures/1/operators/sum`,
+    `${base}/charging-stations/${station.id}/measures/${MEASURE_IDS.station[view.measure]}/operators/sum`,
     period,
   );
-  if (stationSums.status !== 200) throw new Error(`station energy: ${stationSums.status}`);
+  if (stationSums.status !== 200) throw new Error(`station ${view.measure}: ${stationSums.status}`);
   const series = seriesOf('station', stationSums.body, days, zone);
 
   const meters = await api.call<{ id: string }[]>('GET', `${base}/grid-meters`);
   const meter = meters.status === 200 ? meters.body[0] : undefined;
-  if (!meter) return { unit: 'kWh', days, series, house: 'noMeter', meterId: null };
+  if (!meter) return { view, unit, days, series, house: 'noMeter', meterId: null };
   const houseSums = await api.call<SumRow[]>(
     'POST',
-    `${base}/grid-meters/${meter.id}/measures/1/operators/sum`,
+    `${base}/grid-meters/${meter.id}/measures/${MEASURE_IDS.house[view.measure]}/operators/sum`,
     period,
   );
   // 403 TIC_CONSENT_REQUIRED: the house's consumption is the owner's to share, or not.
   if (houseSums.status === 403)
-    return { unit: 'kWh', days, series, house: 'noConsent', meterId: meter.id };
-  if (houseSums.status !== 200) throw new Error(`house energy: ${houseSums.status}`);
+    return { view, unit, days, series, house: 'noConsent', meterId: meter.id };
+  if (houseSums.status !== 200) throw new Error(`house ${view.measure}: ${houseSums.status}`);
   return {
-    unit: 'kWh',
+    view,
+    unit,
     days,
     series: [...series, ...seriesOf('house', houseSums.body, days, zone)],
     house: 'shown',

@@ -6,7 +6,7 @@ import {
   type PageContext,
   type SafeHtml,
 } from '../portal/index.js';
-import type { EnergyChart } from './energy.js';
+import type { ChartView, EnergyChart } from './energy.js';
 import { WORDS, type DashboardWords } from './i18n.js';
 import type { StationState } from './station-view.js';
 
@@ -230,8 +230,15 @@ export function chartData(w: DashboardWords, chart: EnergyChart) {
   };
 }
 
-function energySection(ctx: DashboardContext, f: Formats, chart: EnergyChart, source: string) {
+function energySection(
+  ctx: DashboardContext,
+  f: Formats,
+  chart: EnergyChart,
+  page: string,
+  source: string,
+) {
   const { w } = ctx;
+  const { view } = chart;
   const series = chartData(w, chart).series;
   const houseNote =
     chart.house === 'noConsent'
@@ -239,18 +246,30 @@ function energySection(ctx: DashboardContext, f: Formats, chart: EnergyChart, so
       : chart.house === 'noMeter'
         ? w.houseNoMeter
         : '';
+  const title = w.chartTitle(view.measure, view.step, chart.days.length);
+  const query = (v: ChartView) =>
+    v.step === 'day' && v.measure === 'energy' ? '' : `?step=${v.step}&measure=${v.measure}`;
+  const link = (v: ChartView, text: string) => {
+    const current = v.step === view.step && v.measure === view.measure;
+    return markup`<a href="${page}${query(v)}#energy-title"${current ? markup` aria-current="page"` : ''}>${text}</a>`;
+  };
+  const digits = view.measure === 'energy' ? 3 : 2;
   return markup`<section aria-labelledby="energy-title">
-    <h2 id="energy-title">${w.energyTitle(chart.days.length)}</h2>
+    <h2 id="energy-title">${title}</h2>
+    <nav class="chart-views" aria-label="${w.chartViews}">
+      <p>${link({ ...view, step: 'day' }, w.byDay)} · ${link({ ...view, step: 'month' }, w.byMonth)}</p>
+      <p>${link({ ...view, measure: 'energy' }, w.energyView)} · ${link({ ...view, measure: 'cost' }, w.costView)}</p>
+    </nav>
     <div class="chart-box">
-      <canvas id="energy-chart" data-source="${source}" role="img" aria-label="${w.chartLabel}"></canvas>
+      <canvas id="energy-chart" data-source="${source}${query(view)}" role="img" aria-label="${w.chartLabel}"></canvas>
     </div>
     ${houseNote ? markup`<p class="hint">${houseNote}</p>` : ''}
     <div class="table-wrap">
       <table class="energy">
-        <caption>${w.energyTitle(chart.days.length)} (${w.energyUnit})</caption>
+        <caption>${title} (${chart.unit})</caption>
         <thead>
           <tr>
-            <th scope="col">${w.day}</th>
+            <th scope="col">${view.step === 'day' ? w.day : w.month}</th>
             ${series.map((s) => markup`<th scope="col">${s.label}</th>`)}
           </tr>
         </thead>
@@ -258,7 +277,7 @@ function energySection(ctx: DashboardContext, f: Formats, chart: EnergyChart, so
           ${chart.days.map(
             (day, n) => markup`<tr>
               <th scope="row">${day}</th>
-              ${series.map((s) => markup`<td>${formatNumber(f, s.values[n] ?? 0, 3)}</td>`)}
+              ${series.map((s) => markup`<td>${formatNumber(f, s.values[n] ?? 0, digits)}</td>`)}
             </tr>`,
           )}
         </tbody>
@@ -390,7 +409,7 @@ export function stationPage(ctx: DashboardContext, data: StationPageData): strin
         </div>
       </section>
       ${data.owner ? commandsSection(ctx, stationBase, data.notice) : markup`<p class="notice">${w.installerNote}</p>`}
-      ${data.chart ? energySection(ctx, formats, data.chart, `${base}/energy`) : ''}
+      ${data.chart ? energySection(ctx, formats, data.chart, base, `${base}/energy`) : ''}
       ${data.chart?.meterId ? ticSection(ctx, base, { ...data.chart, meterId: data.chart.meterId }, data.tic) : ''}
       <section aria-labelledby="sessions-title">
         <h2 id="sessions-title">${w.sessionsTitle}</h2>

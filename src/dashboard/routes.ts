@@ -17,7 +17,7 @@ import {
   UserApi,
   type ApiDependencies,
 } from './api.js';
-import { energyChart } from './energy.js';
+import { chartViewOf, energyChart } from './energy.js';
 import {
   deliveriesPage,
   webhooksPage,
@@ -380,7 +380,13 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
 
   app.get<{
     Params: { installationId: string };
-    Querystring: { command?: string; refused?: string; tic?: string };
+    Querystring: {
+      command?: string;
+      refused?: string;
+      tic?: string;
+      step?: string;
+      measure?: string;
+    };
   }>('/installations/:installationId', async (request, reply) => {
     const api = apiOf(request, reply);
     if (!api.signedIn) throw new SignedOut();
@@ -437,6 +443,8 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
               s.installation.installationId,
               { id: s.station.id, timezone: s.station.properties.timezone },
               options.clock.now(),
+              chartViewOf(request.query),
+              s.currency,
             )
           : null,
         sessions: await lastSessions(api, s),
@@ -449,7 +457,7 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
   });
 
   // The chart's figures, for the page's script (the page's table has the same).
-  app.get<{ Params: { installationId: string } }>(
+  app.get<{ Params: { installationId: string }; Querystring: { step?: string; measure?: string } }>(
     '/installations/:installationId/energy',
     asJson,
     async (request, reply) => {
@@ -463,6 +471,8 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
         s.installation.installationId,
         { id: s.station.id, timezone: s.station.properties.timezone },
         options.clock.now(),
+        chartViewOf(request.query),
+        s.currency,
       );
       return reply.send(chartData(contextOf(request, reply).w, chart));
     },

@@ -161,6 +161,46 @@ describeEachDialect('the owner dashboard: energy of the station and the house', 
     expect(page).toContain('<th scope="col">House, peak (HP)</th>');
   });
 
+  it('by month and in cost: 12 months, the costs summed by the API, the view links marked', async () => {
+    const view = '?step=month&measure=cost';
+    const { status, html } = await owner.get(
+      `/dashboard/installations/${home.installationId}/energy${view}`,
+    );
+    expect(status).toBe(200);
+    const costs = JSON.parse(html) as Chart & { unit: string };
+    expect(costs.unit).toBe('EUR');
+    expect(costs.days).toHaveLength(12);
+    expect(costs.days.at(-1)).toBe(
+      new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris' }).format(new Date()).slice(0, 7),
+    );
+    const response = await t.api('POST', `${home.stationPath}/measures/3/operators/sum`, {
+      token,
+      body: { ...period, startDate: new Date(now - 300 * 86_400_000).toISOString(), step: 'month' },
+    });
+    expect(response.statusCode).toBe(200);
+    const total = response.json<{ value: number }[]>().reduce((sum, row) => sum + row.value, 0);
+    expect(total).toBeGreaterThan(0);
+    const shown = costs.series
+      .filter((s) => s.source === 'station')
+      .flatMap((s) => s.values)
+      .reduce((a, b) => a + b, 0);
+    expect(shown).toBeCloseTo(total, 9);
+
+    const page = (await owner.get(`/dashboard/installations/${home.installationId}${view}`)).html;
+    expect(page).toContain('Cost by month, last 12 months');
+    expect(page).toContain(
+      `data-source="/dashboard/installations/${home.installationId}/energy${view.replace('&', '&amp;')}"`,
+    );
+    expect(page).toMatch(/aria-current="page">By month</);
+    expect(page).toMatch(/aria-current="page">Cost</);
+    expect(page).toContain('<th scope="col">Month</th>');
+    // Anything else asked is the default view.
+    const other = (
+      await owner.get(`/dashboard/installations/${home.installationId}?step=year&measure=x`)
+    ).html;
+    expect(other).toContain('Energy by day, last 30 days');
+  });
+
   it('the consent form: withdrawn from the page; refused without CSRF, with a bad value or another meter', async () => {
     const forged = await owner.browser.submit(`${t.config.publicUrl}${page()}/tic-consent`, {
       meter: meterId(),

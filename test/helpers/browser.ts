@@ -150,9 +150,10 @@ export function browserTest(
     });
     current.on('weberror', (error) => seen.pageErrors.push(String(error.error())));
     current.on('requestfailed', (request: Request) => {
-      // An event stream ends when its page goes (a reload, a link): not a failure.
+      // An event stream, or a script's fetch still under way (the chart's figures), ends when
+      // its page goes (a reload, a link): not a failure.
       if (
-        request.resourceType() === 'eventsource' &&
+        (request.resourceType() === 'eventsource' || request.resourceType() === 'fetch') &&
         request.failure()?.errorText === 'net::ERR_ABORTED'
       )
         return;
