@@ -87,9 +87,18 @@ for (const form of commandForms) {
 if (progress && progress.dataset.progress) void follow(progress.dataset.progress);
 
 // The energy chart (Chart.js, served by the platform); the table under it has the figures.
+// Tempo's tariffs in the colours of their days (blue, white drawn grey, red), lighter off-peak.
+const TEMPO = {
+  hcjb: '#6fa8dc',
+  hpjb: '#1c4f8c',
+  hcjw: '#c9ccd1',
+  hpjw: '#7d838c',
+  hcjr: '#e8857d',
+  hpjr: '#a3221a',
+};
 const COLOURS = {
-  station: { hc: '#4f9fc7', hp: '#00557f', base: '#00557f' },
-  house: { hc: '#d9a441', hp: '#7a4b00', base: '#7a4b00' },
+  station: { hc: '#4f9fc7', hp: '#00557f', base: '#00557f', ...TEMPO },
+  house: { hc: '#d9a441', hp: '#7a4b00', base: '#7a4b00', ...TEMPO },
 };
 const canvas = document.getElementById('energy-chart');
 if (canvas && canvas.dataset.source && window.Chart) {
@@ -105,6 +114,9 @@ if (canvas && canvas.dataset.source && window.Chart) {
             data: series.values,
             stack: series.source,
             backgroundColor: COLOURS[series.source][series.tariff],
+            // The house's bars are outlined, so that its Tempo colours differ from the station's.
+            borderColor: '#2b2b2b',
+            borderWidth: series.source === 'house' ? 1 : 0,
           })),
         },
         options: {

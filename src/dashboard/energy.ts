@@ -1,3 +1,4 @@
+import { valueKeyOf } from '../domain/tariffs.js';
 import { bucketStart, bucketsBetween, ianaZone, localDay } from '../domain/time-buckets.js';
 import type { UserApi } from './api.js';
 
@@ -40,7 +41,7 @@ interface SumRow {
 export interface EnergySeries {
   source: 'station' | 'house';
   /** hc, hp; `base` for a Base subscription (one all-hours tariff, counted as hp by the API). */
-  tariff: 'hc' | 'hp' | 'base';
+  tariff: SeriesTariff;
   /** kWh per day, in the order of `days` (0 for a day without data). */
   values: number[];
 }
@@ -59,7 +60,16 @@ export interface EnergyChart {
   meterId: string | null;
 }
 
-/** The series of one source from its daily sums, one per tariff class present. */
+/** Tempo's six tariffs: off-peak and peak of blue, white and red days, in stacking order. */
+export const TEMPO_TARIFFS = ['hcjb', 'hpjb', 'hcjw', 'hpjw', 'hcjr', 'hpjr'] as const;
+
+/** What a series stacks: a tariff class, Base's one tariff, or one of Tempo's six. */
+export type SeriesTariff = 'hc' | 'hp' | 'base' | (typeof TEMPO_TARIFFS)[number];
+
+/**
+ * The series of one source from its daily (or monthly) sums: one per tariff class present, or,
+ * for a Tempo subscription, one per Tempo tariff present (its day colours).
+ */
 export function seriesOf(
   source: EnergySeries['source'],
   rows: readonly SumRow[],
@@ -67,15 +77,30 @@ export function seriesOf(
   zone: string,
 ): EnergySeries[] {
   const index = new Map(days.map((day, n) => [day, n]));
+  const width = days[0]?.length ?? 10;
+  const slot = (row: SumRow) => index.get(localDay(new Date(row.date), zone).slice(0, width));
+  const tempo = TEMPO_TARIFFS.filter((tariff) =>
+    rows.some((row) => typeof row[valueKeyOf(tariff)] === 'number'),
+  );
+  if (tempo.length > 0) {
+    return tempo.map((tariff) => {
+      const values = days.map(() => 0);
+      for (const row of rows) {
+        const n = slot(row);
+        const value = row[valueKeyOf(tariff)];
+        if (n !== undefined && typeof value === 'number') values[n] = (values[n] ?? 0) + value;
+      }
+      return { source, tariff, values };
+    });
+  }
   const classes = (['hc', 'hp'] as const).filter((c) => rows.some((r) => r.tariffType === c));
   // Only the Base tariff (th) in the data: one all-hours series rather than an "hp" one.
   const base =
     !classes.includes('hc') && rows.every((r) => valueKeys(r).every((k) => k === 'valueTh'));
   return classes.map((tariffType) => {
     const values = days.map(() => 0);
-    const width = days[0]?.length ?? 10;
     for (const row of rows.filter((r) => r.tariffType === tariffType)) {
-      const n = index.get(localDay(new Date(row.date), zone).slice(0, width));
+      const n = slot(row);
       if (n !== undefined) values[n] = (values[n] ?? 0) + row.value;
     }
     return { source, tariff: base ? 'base' : tariffType, values };

@@ -1,4 +1,5 @@
 import type { Language } from '../portal/index.js';
+import type { SeriesTariff } from './energy.js';
 
 const en = {
   siteName: 'Witty-Home dashboard',
@@ -102,9 +103,29 @@ const en = {
   month: 'Month',
   total: 'Total',
   series: {
-    station: { hc: 'Station, off-peak (HC)', hp: 'Station, peak (HP)', base: 'Station' },
-    house: { hc: 'House, off-peak (HC)', hp: 'House, peak (HP)', base: 'House' },
-  } as Record<'station' | 'house', Record<'hc' | 'hp' | 'base', string>>,
+    station: {
+      hc: 'Station, off-peak (HC)',
+      hp: 'Station, peak (HP)',
+      base: 'Station',
+      hcjb: 'Station, blue day off-peak',
+      hpjb: 'Station, blue day peak',
+      hcjw: 'Station, white day off-peak',
+      hpjw: 'Station, white day peak',
+      hcjr: 'Station, red day off-peak',
+      hpjr: 'Station, red day peak',
+    },
+    house: {
+      hc: 'House, off-peak (HC)',
+      hp: 'House, peak (HP)',
+      base: 'House',
+      hcjb: 'House, blue day off-peak',
+      hpjb: 'House, blue day peak',
+      hcjw: 'House, white day off-peak',
+      hpjw: 'House, white day peak',
+      hcjr: 'House, red day off-peak',
+      hpjr: 'House, red day peak',
+    },
+  } as Record<'station' | 'house', Record<SeriesTariff, string>>,
   houseNoConsent: 'The house consumption appears here once you consent to TIC data (below).',
   houseNoMeter: 'No grid meter reports the house consumption.',
   ticTitle: 'House consumption (TIC)',
@@ -306,11 +327,27 @@ const fr: DashboardWords = {
   month: 'Mois',
   total: 'Total',
   series: {
-    station: { hc: 'Borne, heures creuses (HC)', hp: 'Borne, heures pleines (HP)', base: 'Borne' },
+    station: {
+      hc: 'Borne, heures creuses (HC)',
+      hp: 'Borne, heures pleines (HP)',
+      base: 'Borne',
+      hcjb: 'Borne, jour bleu heures creuses',
+      hpjb: 'Borne, jour bleu heures pleines',
+      hcjw: 'Borne, jour blanc heures creuses',
+      hpjw: 'Borne, jour blanc heures pleines',
+      hcjr: 'Borne, jour rouge heures creuses',
+      hpjr: 'Borne, jour rouge heures pleines',
+    },
     house: {
       hc: 'Maison, heures creuses (HC)',
       hp: 'Maison, heures pleines (HP)',
       base: 'Maison',
+      hcjb: 'Maison, jour bleu heures creuses',
+      hpjb: 'Maison, jour bleu heures pleines',
+      hcjw: 'Maison, jour blanc heures creuses',
+      hpjw: 'Maison, jour blanc heures pleines',
+      hcjr: 'Maison, jour rouge heures creuses',
+      hpjr: 'Maison, jour rouge heures pleines',
     },
   },
   houseNoConsent:
