@@ -129,6 +129,20 @@ const REFERENCE_SCRIPT = `'use strict';
     },
   });
   ui.initOAuth({ clientId: script.dataset.clientId, usePkceWithAuthorizationCodeGrant: true, scopes: 'api' });
+  // What of Swagger UI's markup assistive technology cannot use: the server <select> has an
+  // empty <label>, and with deep links each operation's path is a link inside the button that
+  // opens it. The select gets a name; the link loses its href (the address still follows the
+  // operation opened), so the button is the one control.
+  const mend = () => {
+    for (const select of document.querySelectorAll('.swagger-ui .servers select:not([aria-label])'))
+      select.setAttribute('aria-label', 'Server');
+    for (const link of document.querySelectorAll('.swagger-ui .opblock-summary-control a[href]'))
+      link.removeAttribute('href');
+    // The Authorize dialog's close button is an icon alone.
+    for (const close of document.querySelectorAll('.swagger-ui .close-modal:not([aria-label])'))
+      close.setAttribute('aria-label', 'Close');
+  };
+  new MutationObserver(mend).observe(document.getElementById('reference'), { childList: true, subtree: true });
   const subscription = new URLSearchParams(location.search).get('subscription');
   if (!subscription) return;
   const banner = document.getElementById('try-it');
@@ -179,6 +193,9 @@ const CONTRAST_FIXES = [
   '.swagger-ui .opblock.opblock-delete .opblock-summary-method{background:#c62828}',
   '.swagger-ui .opblock.opblock-patch .opblock-summary-method{background:#0f7a65}',
   '.swagger-ui .json-schema-2020-12-expand-deep-button{color:#505050}',
+  '.swagger-ui .btn.cancel{border-color:#c62828;color:#c62828}',
+  // The examples' highlighting (the agate theme) sets its numbers' colour inline.
+  '.swagger-ui .highlight-code .microlight span[style*="211, 99, 99"]{color:#ff9e9e !important}',
 ];
 
 const REFERENCE_STYLE = [
