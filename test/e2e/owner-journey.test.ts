@@ -160,6 +160,18 @@ it(
       .toBeGreaterThan(0);
     await page.getByRole('button', { name: 'Withdraw my consent' }).waitFor();
     await checkAccessibility(page);
+    // The chart by month, in cost: the links over it.
+    await page.getByRole('link', { name: 'By month' }).click();
+    await page.getByRole('link', { name: 'Cost' }).click();
+    await page.getByRole('heading', { name: 'Cost by month, last 12 months' }).waitFor();
+    await page.waitForFunction(
+      () =>
+        (globalThis as unknown as { Chart?: { getChart(id: string): unknown } }).Chart?.getChart(
+          'energy-chart',
+        ) !== undefined,
+    );
+    await checkAccessibility(page);
+    await screenshots(page, 'dashboard-cost-by-month');
 
     // With the subscription read from the TIC data, its tariffs get prices from a day.
     await page.getByRole('link', { name: 'Tariffs and prices' }).click();
