@@ -13,9 +13,7 @@ export interface ChartView {
   measure: 'energy' | 'cost';
 }
 
-export const DEFAULT_VIEW: ChartView = { step: 'day', measure: 'energy' };
-
-/** The view a query asks for; anything else is the default's. */
+/** The view a query asks for; anything else asked is by day, in energy. */
 export function chartViewOf(query: { step?: unknown; measure?: unknown }): ChartView {
   return {
     step: query.step === 'month' ? 'month' : 'day',
@@ -120,8 +118,9 @@ export async function energyChart(
   installationId: number,
   station: { id: string; timezone: string },
   now: Date,
-  view: ChartView = DEFAULT_VIEW,
-  currency: string | null = null,
+  view: ChartView,
+  /** The currency of the installation's costs (the unit of the cost view). */
+  currency: string | null,
 ): Promise<EnergyChart> {
   const zone = ianaZone(station.timezone);
   const { step } = view;

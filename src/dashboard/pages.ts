@@ -340,18 +340,18 @@ function commandsSection(ctx: DashboardContext, base: string, notice: CommandNot
 function ticSection(
   ctx: DashboardContext,
   base: string,
-  chart: EnergyChart & { meterId: string },
+  meterId: string,
+  given: boolean,
   changed: TicNotice | undefined,
 ) {
   const { w } = ctx;
-  const given = chart.house === 'shown';
   return markup`<section aria-labelledby="tic-title">
     <h2 id="tic-title">${w.ticTitle}</h2>
     ${changed ? markup`<p class="notice" role="status">${changed === 'given' ? w.ticGiven : w.ticWithdrawn}</p>` : ''}
     <p class="hint">${given ? w.ticHintGiven : w.ticHintNotGiven}</p>
     <form method="post" action="${base}/tic-consent">
       ${csrfField(ctx)}
-      <input type="hidden" name="meter" value="${chart.meterId}">
+      <input type="hidden" name="meter" value="${meterId}">
       <button type="submit" name="authorize" value="${given ? 'false' : 'true'}"${given ? markup` class="secondary"` : ''}>${given ? w.ticWithdraw : w.ticGive}</button>
     </form>
   </section>`;
@@ -410,7 +410,7 @@ export function stationPage(ctx: DashboardContext, data: StationPageData): strin
       </section>
       ${data.owner ? commandsSection(ctx, stationBase, data.notice) : markup`<p class="notice">${w.installerNote}</p>`}
       ${data.chart ? energySection(ctx, formats, data.chart, base, `${base}/energy`) : ''}
-      ${data.chart?.meterId ? ticSection(ctx, base, { ...data.chart, meterId: data.chart.meterId }, data.tic) : ''}
+      ${data.chart?.meterId ? ticSection(ctx, base, data.chart.meterId, data.chart.house === 'shown', data.tic) : ''}
       <section aria-labelledby="sessions-title">
         <h2 id="sessions-title">${w.sessionsTitle}</h2>
         ${sessionsTable(ctx, formats, data.sessions)}

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../clock.js';
-import { bucketStart, ianaZone, localDay } from '../domain/time-buckets.js';
+import { ianaZone, localDay } from '../domain/time-buckets.js';
 import { packageFile } from '../http/package-root.js';
 import { languageOf, MESSAGES } from '../portal/index.js';
 import {
@@ -25,6 +25,9 @@ import {
   type WebhookItem,
 } from './webhook-pages.js';
 import {
+  dayStartIn,
+  parsePrice,
+  tariffName,
   tariffsPage,
   type PricesForm,
   type TariffItem,
@@ -189,7 +192,12 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
     for (const end of streams) end();
   });
 
-  const apiOf = (request: FastifyRequest, reply: FastifyReply) => new UserApi(deps, request, reply);
+  /** The signed-in person's API; a request without a session goes to sign in. */
+  const signedInApi = (request: FastifyRequest, reply: FastifyReply) => {
+    const api = new UserApi(deps, request, reply);
+    if (!api.signedIn) throw new SignedOut();
+    return api;
+  };
 
   function contextOf(request: FastifyRequest, reply: FastifyReply): DashboardContext {
     const lang = languageOf(request.cookies[LANGUAGE_COOKIE], request.headers['accept-language']);
@@ -371,8 +379,7 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
   // Pages.
 
   app.get('/', async (request, reply) => {
-    const api = apiOf(request, reply);
-    if (!api.signedIn) throw new SignedOut();
+    const api = signedInApi(request, reply);
     const installations = await api.call<InstallationItem[]>('GET', '/installations');
     if (installations.status !== 200) throw new Error(`installations: ${installations.status}`);
     return send(reply, 200, installationsPage(contextOf(request, reply), installations.body));
@@ -388,8 +395,7 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
       measure?: string;
     };
   }>('/installations/:installationId', async (request, reply) => {
-    const api = apiOf(request, reply);
-    if (!api.signedIn) throw new SignedOut();
+    const api = signedInApi(request, reply);
     const s = await stationContext(api, request.params.installationId);
     const ctx = contextOf(request, reply);
     const formats = formatsOf(ctx, s);
@@ -461,8 +467,7 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
     '/installations/:installationId/energy',
     asJson,
     async (request, reply) => {
-      const api = apiOf(request, reply);
-      if (!api.signedIn) throw new SignedOut();
+      const api = signedInApi(request, reply);
       const s = await stationContext(api, request.params.installationId);
       if (!s.station) throw new NotFound();
       if (!s.owner) return reply.status(403).send({ code: 'INSTALLATION_ACCESS_DENIED' });
@@ -486,8 +491,7 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
     '/installations/:installationId/events',
     asJson,
     async (request, reply) => {
-      const api = apiOf(request, reply);
-      if (!api.signedIn) throw new SignedOut();
+      const api = signedInApi(request, reply);
       await api.ensureFresh();
       const s = await stationContext(api, request.params.installationId);
       if (!s.station) throw new NotFound();
@@ -556,8 +560,7 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
     '/installations/:installationId/stations/:stationId/:operator',
     protect,
     async (request, reply) => {
-      const api = apiOf(request, reply);
-      if (!api.signedIn) throw new SignedOut();
+      const api = signedInApi(request, reply);
       const { installationId, stationId, operator } = request.params;
       if (
         !INSTALLATION_ID.test(installationId) ||
@@ -598,8 +601,7 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
     '/installations/:installationId/tic-consent',
     protect,
     async (request, reply) => {
-      const api = apiOf(request, reply);
-      if (!api.signedIn) throw new SignedOut();
+      const api = signedInApi(request, reply);
       const { installationId } = request.params;
       const meter = request.body?.meter;
       const authorize = request.body?.authorize;
@@ -623,8 +625,21 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
     },
   );
 
-  const detailOf = (body: unknown) =>
-    typeof body === 'object' && body !== null && 'detail' in body ? String(body.detail) : '';
+  /** The status of a page that words an API refusal: the API's own 4xx, else 502. */
+  const refusalStatus = (status: number) => (status >= 400 && status < 500 ? status : 502);
+  /** What the API's problem says: its detail, and the reasons of each invalid field. */
+  const refusalOf = (body: unknown) => {
+    if (typeof body !== 'object' || body === null) return '';
+    const detail = 'detail' in body ? String(body.detail) : '';
+    const errors =
+      'errors' in body && Array.isArray(body.errors)
+        ? (body.errors as { message?: unknown }[])
+            .map((e) => (typeof e.message === 'string' ? e.message : ''))
+            .filter(Boolean)
+            .join('; ')
+        : '';
+    return [detail, errors].filter(Boolean).join(' — ');
+  };
   const field = (request: FastifyRequest, name: string) => {
     const body = request.body as Record<string, unknown> | undefined;
     const value = body?.[name];
@@ -667,8 +682,7 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
   app.get<{ Params: { installationId: string }; Querystring: { saved?: string } }>(
     '/installations/:installationId/tariffs',
     async (request, reply) => {
-      const api = apiOf(request, reply);
-      if (!api.signedIn) throw new SignedOut();
+      const api = signedInApi(request, reply);
       const data = await tariffsData(api, request.params.installationId);
       const ctx = contextOf(request, reply);
       return send(
@@ -686,8 +700,7 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
     '/installations/:installationId/tariffs',
     protect,
     async (request, reply) => {
-      const api = apiOf(request, reply);
-      if (!api.signedIn) throw new SignedOut();
+      const api = signedInApi(request, reply);
       const data = await tariffsData(api, request.params.installationId);
       if (!data.meterId || field(request, 'meter') !== data.meterId || data.unavailable)
         throw new NotFound();
@@ -701,20 +714,13 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
       const ctx = contextOf(request, reply);
       const refuse = (status: number, detail: string) =>
         send(reply, status, tariffsPage(ctx, { ...data, form, refused: detail }));
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(form.from) || Number.isNaN(Date.parse(form.from)))
-        return refuse(400, ctx.w.pricesFrom);
       // The start of that day where the station is.
-      const beginDate = bucketStart(
-        new Date(`${form.from}T12:00:00.000Z`),
-        'day',
-        data.zone,
-      ).toISOString();
+      const beginDate = dayStartIn(form.from, data.zone);
+      if (!beginDate) return refuse(400, ctx.w.pricesFrom);
       const body = [];
       for (const tariff of data.tariffs) {
-        const text = form.prices[tariff.id]!.replace(',', '.');
-        const value = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
-        if (Number.isNaN(value))
-          return refuse(400, ctx.w.priceFor(tariff.friendlyName || tariff.id.toUpperCase()));
+        const value = parsePrice(form.prices[tariff.id]!);
+        if (value === undefined) return refuse(400, ctx.w.priceFor(tariffName(tariff)));
         body.push({ id: tariff.id, currency: form.currency, beginDate, value });
       }
       const answer = await api.call(
@@ -728,14 +734,7 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
           303,
         );
       if (answer.status === 404 || answer.status === 403) throw new NotFound();
-      const errors =
-        typeof answer.body === 'object' && answer.body !== null && 'errors' in answer.body
-          ? (answer.body.errors as { message?: string }[]).map((e) => e.message ?? '').join('; ')
-          : '';
-      return refuse(
-        answer.status >= 400 && answer.status < 500 ? answer.status : 502,
-        [detailOf(answer.body), errors].filter(Boolean).join(' — '),
-      );
+      return refuse(refusalStatus(answer.status), refusalOf(answer.body));
     },
   );
 
@@ -759,8 +758,7 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
   app.get<{ Params: { installationId: string }; Querystring: { done?: string } }>(
     '/installations/:installationId/webhooks',
     async (request, reply) => {
-      const api = apiOf(request, reply);
-      if (!api.signedIn) throw new SignedOut();
+      const api = signedInApi(request, reply);
       const data = await webhooksData(api, request.params.installationId);
       const ctx = contextOf(request, reply);
       const notice = request.query.done === 'deleted' ? ctx.w.webhookDeleted : undefined;
@@ -772,8 +770,7 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
     '/installations/:installationId/webhooks',
     protect,
     async (request, reply) => {
-      const api = apiOf(request, reply);
-      if (!api.signedIn) throw new SignedOut();
+      const api = signedInApi(request, reply);
       const { installationId } = request.params;
       if (!INSTALLATION_ID.test(installationId)) throw new NotFound();
       const form = { endpoint: field(request, 'endpoint'), eventType: field(request, 'eventType') };
@@ -796,17 +793,13 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
           201,
           webhooksPage(ctx, { ...data, notice: ctx.w.webhookAdded, secret: answer.body.secret }),
         );
-      const errors =
-        typeof answer.body === 'object' && answer.body !== null && 'errors' in answer.body
-          ? (answer.body.errors as { message?: string }[]).map((e) => e.message ?? '').join('; ')
-          : '';
       return send(
         reply,
-        answer.status >= 400 && answer.status < 500 ? answer.status : 502,
+        refusalStatus(answer.status),
         webhooksPage(ctx, {
           ...data,
           form,
-          refused: [detailOf(answer.body), errors].filter(Boolean).join(' — '),
+          refused: refusalOf(answer.body),
         }),
       );
     },
@@ -816,8 +809,7 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
     '/installations/:installationId/webhooks/:subscriptionId/delete',
     protect,
     async (request, reply) => {
-      const api = apiOf(request, reply);
-      if (!api.signedIn) throw new SignedOut();
+      const api = signedInApi(request, reply);
       const { installationId, subscriptionId } = request.params;
       if (!INSTALLATION_ID.test(installationId) || !UUID.test(subscriptionId)) throw new NotFound();
       const answer = await api.call(
@@ -844,8 +836,7 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
     Params: { installationId: string; subscriptionId: string };
     Querystring: { done?: string; refused?: string };
   }>('/installations/:installationId/webhooks/:subscriptionId', async (request, reply) => {
-    const api = apiOf(request, reply);
-    if (!api.signedIn) throw new SignedOut();
+    const api = signedInApi(request, reply);
     const { installationId, subscriptionId } = request.params;
     const data = await deliveriesData(api, installationId, subscriptionId);
     const ctx = contextOf(request, reply);
@@ -867,8 +858,7 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
     '/installations/:installationId/webhooks/:subscriptionId/deliveries/:deliveryId/redeliver',
     protect,
     async (request, reply) => {
-      const api = apiOf(request, reply);
-      if (!api.signedIn) throw new SignedOut();
+      const api = signedInApi(request, reply);
       const { installationId, subscriptionId, deliveryId } = request.params;
       if (
         !INSTALLATION_ID.test(installationId) ||
@@ -914,8 +904,7 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
   app.get<{ Params: { installationId: string }; Querystring: { done?: string } }>(
     '/installations/:installationId/sharing',
     async (request, reply) => {
-      const api = apiOf(request, reply);
-      if (!api.signedIn) throw new SignedOut();
+      const api = signedInApi(request, reply);
       const data = await sharingData(api, request.params.installationId);
       const ctx = contextOf(request, reply);
       const done = request.query.done;
@@ -932,8 +921,7 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
     change: (api: UserApi, base: string) => Promise<{ status: number; body: unknown }>,
     done?: string,
   ) {
-    const api = apiOf(request, reply);
-    if (!api.signedIn) throw new SignedOut();
+    const api = signedInApi(request, reply);
     const { installationId } = request.params;
     if (!INSTALLATION_ID.test(installationId)) throw new NotFound();
     const answer = await change(api, `/installations/${installationId}`);
@@ -946,8 +934,8 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
     const data = await sharingData(api, installationId);
     return send(
       reply,
-      answer.status >= 400 && answer.status < 500 ? answer.status : 502,
-      sharingPage(ctx, { ...data, notice: ctx.w.refusedBecause(detailOf(answer.body)) }),
+      refusalStatus(answer.status),
+      sharingPage(ctx, { ...data, notice: ctx.w.refusedBecause(refusalOf(answer.body)) }),
     );
   }
 
@@ -994,8 +982,8 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
   );
 
   app.get<{ Params: { code: string } }>('/invitations/:code', async (request, reply) => {
-    const api = apiOf(request, reply);
-    if (!api.signedIn) throw new SignedOut();
+    // Signed in first: the page's button accepts as the person signed in.
+    signedInApi(request, reply);
     const { code } = request.params;
     const invitation = ACTIVATION_CODE.test(code) ? await options.invitationOf(code) : undefined;
     if (!invitation) throw new NotFound();
@@ -1010,8 +998,7 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
     '/invitations/:code/accept',
     protect,
     async (request, reply) => {
-      const api = apiOf(request, reply);
-      if (!api.signedIn) throw new SignedOut();
+      const api = signedInApi(request, reply);
       const { code } = request.params;
       if (!ACTIVATION_CODE.test(code)) throw new NotFound();
       const answer = await api.call<{ installationId: number }>(
@@ -1023,12 +1010,12 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
       const invitation = await options.invitationOf(code);
       return send(
         reply,
-        answer.status >= 400 && answer.status < 500 ? answer.status : 502,
+        refusalStatus(answer.status),
         acceptPage(
           contextOf(request, reply),
           code,
           invitation?.installationName ?? '',
-          detailOf(answer.body),
+          refusalOf(answer.body),
         ),
       );
     },
@@ -1039,8 +1026,7 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
     '/installations/:installationId/stations/:stationId/commands/:commandId',
     asJson,
     async (request, reply) => {
-      const api = apiOf(request, reply);
-      if (!api.signedIn) throw new SignedOut();
+      const api = signedInApi(request, reply);
       const { installationId, stationId, commandId } = request.params;
       if (!INSTALLATION_ID.test(installationId) || !UUID.test(stationId) || !UUID.test(commandId))
         throw new NotFound();

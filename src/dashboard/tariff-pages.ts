@@ -1,4 +1,4 @@
-import { localDay } from '../domain/time-buckets.js';
+import { bucketStart, localDay } from '../domain/time-buckets.js';
 import { csrfField, markup } from '../portal/index.js';
 import { dashboardPage, type DashboardContext, type InstallationItem } from './pages.js';
 
@@ -22,7 +22,23 @@ export interface PricesForm {
   prices: Record<string, string>;
 }
 
-const nameOf = (tariff: TariffItem) => tariff.friendlyName || tariff.id.toUpperCase();
+/** A tariff as the owner knows it: its friendly name, else its id (HC, HPJB…). */
+export const tariffName = (tariff: TariffItem) => tariff.friendlyName || tariff.id.toUpperCase();
+
+/** A price as typed: digits with an optional decimal point or comma; undefined otherwise. */
+export function parsePrice(text: string): number | undefined {
+  const normal = text.trim().replace(',', '.');
+  return /^\d+(\.\d+)?$/.test(normal) ? Number(normal) : undefined;
+}
+
+/** Midnight of a calendar day (YYYY-MM-DD) in a time zone, as an instant; undefined if no such day. */
+export function dayStartIn(day: string, zone: string): string | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return undefined;
+  const noon = new Date(`${day}T12:00:00.000Z`);
+  if (Number.isNaN(noon.getTime()) || noon.toISOString().slice(0, 10) !== day) return undefined;
+  // Noon UTC lies within that local day in every zone a station can have (UTC to UTC+2).
+  return bucketStart(noon, 'day', zone).toISOString();
+}
 
 /** The owner's tariffs page: the prices in force and their history, and the form to set new ones. */
 export function tariffsPage(
@@ -63,7 +79,7 @@ export function tariffsPage(
         <tbody>${data.tariffs.map((tariff) => {
           const [current, ...earlier] = tariff.values;
           return markup`<tr>
-            <th scope="row">${nameOf(tariff)}</th>
+            <th scope="row">${tariffName(tariff)}</th>
             <td>${current ? price(current.value, tariff.currency) : ''}${tariff.isDefault ? markup` (${w.tariffDefault})` : ''}</td>
             <td>${current && !tariff.isDefault ? day(current.beginDate) : ''}</td>
             <td>${earlier.map((v) => `${price(v.value, tariff.currency)} (${day(v.beginDate)})`).join(', ')}</td>
@@ -75,7 +91,9 @@ export function tariffsPage(
         ${csrfField(ctx)}
         <input type="hidden" name="meter" value="${data.meterId}" />
         ${data.tariffs.map(
-          (tariff) => markup`<label for="price-${tariff.id}">${w.priceFor(nameOf(tariff))}</label>
+          (
+            tariff,
+          ) => markup`<label for="price-${tariff.id}">${w.priceFor(tariffName(tariff))}</label>
             <input id="price-${tariff.id}" name="price_${tariff.id}" type="text" inputmode="decimal" required
               value="${data.form?.prices[tariff.id] ?? (tariff.values[0] ? String(tariff.values[0].value) : '')}" />`,
         )}

@@ -95,15 +95,14 @@ describeEachDialect('the owner dashboard: energy of the station and the house', 
     (await t.api('GET', home.stationPath, { token })).json<{
       properties: { authorizeTic: string };
     }>().properties.authorizeTic;
-  const meterId = () => home.meterPath.split('/').pop()!;
 
   it('the owner gives the TIC consent from the page, through the API', async () => {
     const before = (await owner.get(page())).html;
     expect(before).toContain('once you consent to TIC data');
-    expect(before).toContain(`name="meter" value="${meterId()}"`);
+    expect(before).toContain(`name="meter" value="${home.meterId}"`);
     expect(before).toMatch(/name="authorize" value="true"[^>]*>Give my consent</);
     const sent = await owner.send(page(), `${page()}/tic-consent`, {
-      meter: meterId(),
+      meter: home.meterId,
       authorize: 'true',
     });
     expect(sent.status).toBe(303);
@@ -203,12 +202,12 @@ describeEachDialect('the owner dashboard: energy of the station and the house', 
 
   it('the consent form: withdrawn from the page; refused without CSRF, with a bad value or another meter', async () => {
     const forged = await owner.browser.submit(`${t.config.publicUrl}${page()}/tic-consent`, {
-      meter: meterId(),
+      meter: home.meterId,
       authorize: 'false',
     });
     expect(forged.status).toBe(403);
     const bad = await owner.send(page(), `${page()}/tic-consent`, {
-      meter: meterId(),
+      meter: home.meterId,
       authorize: 'maybe',
     });
     expect(bad.status).toBe(400);
@@ -220,7 +219,7 @@ describeEachDialect('the owner dashboard: energy of the station and the house', 
     expect(await consentOf()).toBe('consent');
 
     const withdrawn = await owner.send(page(), `${page()}/tic-consent`, {
-      meter: meterId(),
+      meter: home.meterId,
       authorize: 'false',
     });
     expect(withdrawn.response.headers.get('location')).toBe(`${page()}?tic=withdrawn`);

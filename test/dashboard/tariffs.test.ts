@@ -56,7 +56,6 @@ describeEachDialect('the owner dashboard: tariffs and prices', (dialect) => {
     expect(response.statusCode).toBe(200);
     return response.json<Tariff[]>();
   };
-  const meterId = () => home.meterPath.split('/').pop()!;
 
   it('says why there is nothing to price: no TIC consent, then no subscription detected yet', async () => {
     const stationPage = await owner.get(`/dashboard/installations/${home.installationId}`);
@@ -106,7 +105,7 @@ describeEachDialect('the owner dashboard: tariffs and prices', (dialect) => {
     );
     const sent = await owner.send(page, page, {
       ...fields,
-      meter: meterId(),
+      meter: home.meterId,
       currency: 'eur',
       from: '2026-03-01',
     });
@@ -129,7 +128,7 @@ describeEachDialect('the owner dashboard: tariffs and prices', (dialect) => {
       Object.fromEntries(tariffs.map((tariff) => [`price_${tariff.id}`, value]));
     const notANumber = await owner.send(page, page, {
       ...fields('cheap'),
-      meter: meterId(),
+      meter: home.meterId,
       currency: 'eur',
       from: '2026-03-01',
     });
@@ -138,14 +137,14 @@ describeEachDialect('the owner dashboard: tariffs and prices', (dialect) => {
     expect(notANumber.text).toContain('value="cheap"');
     const noDay = await owner.send(page, page, {
       ...fields('0.2'),
-      meter: meterId(),
+      meter: home.meterId,
       currency: 'eur',
       from: 'soon',
     });
     expect(noDay.status).toBe(400);
     const tooDear = await owner.send(page, page, {
       ...fields('500'),
-      meter: meterId(),
+      meter: home.meterId,
       currency: 'eur',
       from: '2026-03-01',
     });
@@ -153,7 +152,7 @@ describeEachDialect('the owner dashboard: tariffs and prices', (dialect) => {
     expect(tooDear.text).toContain('role="alert"');
     const badCurrency = await owner.send(page, page, {
       ...fields('0.2'),
-      meter: meterId(),
+      meter: home.meterId,
       currency: 'usd',
       from: '2026-03-01',
     });
@@ -163,7 +162,7 @@ describeEachDialect('the owner dashboard: tariffs and prices', (dialect) => {
 
   it('refused without CSRF (403), for another meter or installation (404), and to an installer (404)', async () => {
     const forged = await owner.browser.submit(`${t.config.publicUrl}${page}`, {
-      meter: meterId(),
+      meter: home.meterId,
       currency: 'eur',
       from: '2026-03-01',
     });

@@ -119,6 +119,38 @@ describeEachDialect('the owner dashboard: webhooks', (dialect) => {
     expect(await apiWebhooks()).toHaveLength(1);
   });
 
+  it('send again: an unknown delivery or no CSRF is refused; a disabled subscription’s refusal is worded', async () => {
+    const [hook] = await apiWebhooks();
+    const log = `${page}/${hook!.eventSubscriptionId}`;
+    const unknown = await owner.send(
+      log,
+      `${log}/deliveries/00000000-0000-4000-8000-000000000000/redeliver`,
+    );
+    expect(unknown.status).toBe(404);
+    const deliveryId = /deliveries\/([0-9a-f-]{36})\/redeliver/.exec(
+      (await owner.get(log)).html,
+    )?.[1];
+    const forged = await owner.browser.submit(
+      `${t.config.publicUrl}${log}/deliveries/${deliveryId}/redeliver`,
+      {},
+    );
+    expect(forged.status).toBe(403);
+
+    // The endpoint answers 410 Gone: the subscription is disabled and takes no event again.
+    receiver.answer = () => ({ status: 410 });
+    await station.status(1, 'Available');
+    await t.app.platform.deliveries.runOnce();
+    expect((await apiWebhooks())[0]!.state).toBe('Disabled');
+    const refused = await owner.send(log, `${log}/deliveries/${deliveryId}/redeliver`);
+    expect(refused.status).toBe(303);
+    const location = refused.response.headers.get('location')!;
+    expect(location).toBe(`${log}?refused=EVENT_SUBSCRIPTION_NOT_ACTIVE`);
+    const { html } = await owner.get(location);
+    expect(html).toContain('role="alert"');
+    expect(html).toContain('this webhook receives no events (see its state).');
+    expect(html).toContain('Disabled');
+  });
+
   it('delete: gone from the API and the page', async () => {
     const [hook] = await apiWebhooks();
     const deleted = await owner.send(page, `${page}/${hook!.eventSubscriptionId}/delete`);

@@ -1,3 +1,4 @@
+import type { Page } from 'playwright-core';
 import { afterAll, expect, it } from 'vitest';
 import {
   SimClock,
@@ -16,6 +17,23 @@ import { aHome } from '../helpers/builders.js';
 const browser = browserTest();
 const LINKY: LinkyOptions = { subscription: 'HCHP', mode: 'historic', intensitySubscribedA: 45 };
 let simulation: Simulation | undefined;
+
+/** The datasets of the page's energy chart, once its script has fetched the figures and drawn it. */
+async function chartDatasets(page: Page): Promise<{ label: string; data: number[] }[]> {
+  const drawn = await page.waitForFunction(() => {
+    const chart = (
+      globalThis as unknown as {
+        Chart?: {
+          getChart(
+            id: string,
+          ): { data: { datasets: { label: string; data: number[] }[] } } | undefined;
+        };
+      }
+    ).Chart?.getChart('energy-chart');
+    return chart?.data.datasets.map((set) => ({ label: set.label, data: set.data }));
+  });
+  return (await drawn.jsonValue()) as { label: string; data: number[] }[];
+}
 afterAll(async () => {
   await simulation?.stop();
 });
@@ -106,19 +124,8 @@ it(
       .poll(() => field('availability').textContent(), { timeout: 30_000 })
       .not.toContain('Charging');
     await page.reload();
-    const lastDay = () =>
-      page.evaluate(() => {
-        const chart = (
-          globalThis as unknown as {
-            Chart: {
-              getChart(
-                id: string,
-              ): { data: { datasets: { label: string; data: number[] }[] } } | undefined;
-            };
-          }
-        ).Chart.getChart('energy-chart');
-        return (chart?.data.datasets ?? []).reduce((sum, set) => sum + (set.data.at(-1) ?? 0), 0);
-      });
+    const lastDay = async () =>
+      (await chartDatasets(page)).reduce((sum, set) => sum + (set.data.at(-1) ?? 0), 0);
     await expect.poll(lastDay, { timeout: 20_000 }).toBeGreaterThan(0);
     // And the session is first in the list of the last sessions.
     await expect
@@ -131,29 +138,12 @@ it(
     // joins the chart.
     await page.getByRole('button', { name: 'Give my consent' }).click();
     await page.getByText('Consent given: the station now sends the TIC data.').waitFor();
-    const houseSeries = () =>
-      page.evaluate(() => {
-        const chart = (
-          globalThis as unknown as {
-            Chart: {
-              getChart(id: string): { data: { datasets: { label: string }[] } } | undefined;
-            };
-          }
-        ).Chart.getChart('energy-chart');
-        return (chart?.data.datasets ?? []).filter((set) => set.label.startsWith('House')).length;
-      });
     await expect
       .poll(
         async () => {
           await page.reload();
-          // The page's script draws the chart once it has fetched the figures.
-          await page.waitForFunction(
-            () =>
-              (
-                globalThis as unknown as { Chart?: { getChart(id: string): unknown } }
-              ).Chart?.getChart('energy-chart') !== undefined,
-          );
-          return houseSeries();
+          const datasets = await chartDatasets(page);
+          return datasets.filter((set) => set.label.startsWith('House')).length;
         },
         { timeout: 60_000, interval: 3_000 },
       )
@@ -164,12 +154,7 @@ it(
     await page.getByRole('link', { name: 'By month' }).click();
     await page.getByRole('link', { name: 'Cost' }).click();
     await page.getByRole('heading', { name: 'Cost by month, last 12 months' }).waitFor();
-    await page.waitForFunction(
-      () =>
-        (globalThis as unknown as { Chart?: { getChart(id: string): unknown } }).Chart?.getChart(
-          'energy-chart',
-        ) !== undefined,
-    );
+    await chartDatasets(page);
     await checkAccessibility(page);
     await screenshots(page, 'dashboard-cost-by-month');
 

@@ -46,6 +46,7 @@ export async function aHome(
     stationId,
     device,
     stationPath: `/v1/installations/${installationId}/charging-stations/${stationId}`,
+    meterId: (meter as { id: string }).id,
     meterPath: `/v1/installations/${installationId}/grid-meters/${(meter as { id: string }).id}`,
   };
 }
