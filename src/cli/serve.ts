@@ -25,6 +25,9 @@ export async function serve(
     }
     throw error;
   }
+  app.platform.store.checkpointInBackground((report) => {
+    if (report.error) app.log.warn({ err: report.error }, 'SQLite checkpoint failed');
+  });
   const jobs = startJobs(app.jobs, app.log);
   app.platform.deliveries.start();
   app.platform.mails.start();
