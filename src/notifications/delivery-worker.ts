@@ -225,24 +225,32 @@ export class DeliveryWorker {
     }
     this.active.set(id, (this.active.get(id) ?? 0) + 1);
     this.inFlight++;
-    const post = this.deliver(delivery)
+    let freed = false;
+    // The slot is freed once the endpoint has answered: the attempt's record is written with
+    // others of its batch meanwhile, while the slot carries the next POST.
+    const free = () => {
+      if (freed) return;
+      freed = true;
+      this.inFlight--;
+      const left = (this.active.get(id) ?? 1) - 1;
+      if (left === 0) this.active.delete(id);
+      else this.active.set(id, left);
+      const next = this.waiting.get(id)?.shift();
+      if (next) {
+        this.waitingCount--;
+        if (this.waiting.get(id)?.length === 0) this.waiting.delete(id);
+        this.dispatch(next);
+      } else {
+        this.wake();
+      }
+    };
+    const post = this.deliver(delivery, free)
       .catch((error: unknown) =>
         this.log.warn({ err: error, deliveryId: delivery.id }, 'webhook delivery not recorded'),
       )
       .finally(() => {
         this.posts.delete(post);
-        this.inFlight--;
-        const left = (this.active.get(id) ?? 1) - 1;
-        if (left === 0) this.active.delete(id);
-        else this.active.set(id, left);
-        const next = this.waiting.get(id)?.shift();
-        if (next) {
-          this.waitingCount--;
-          if (this.waiting.get(id)?.length === 0) this.waiting.delete(id);
-          this.dispatch(next);
-        } else {
-          this.wake();
-        }
+        free();
       });
     this.posts.add(post);
   }
@@ -295,8 +303,11 @@ export class DeliveryWorker {
     }
   }
 
-  /** One attempt: POST, then its record and the delivery's next state, in a batch's transaction. */
-  private async deliver(delivery: ClaimedDelivery): Promise<void> {
+  /**
+   * One attempt: POST, then its record and the delivery's next state, in a batch's transaction.
+   * `answered` is called as soon as the POST has ended.
+   */
+  private async deliver(delivery: ClaimedDelivery, answered: () => void): Promise<void> {
     const { store, poster, clock, settings } = this.deps;
     const { observer } = this;
     if (delivery.subscription_state !== 'Created') {
@@ -326,6 +337,7 @@ export class DeliveryWorker {
         body,
       ),
     });
+    answered();
     const now = clock.now();
     const at = now.toISOString();
     const attempt = {

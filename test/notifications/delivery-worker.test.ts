@@ -216,6 +216,40 @@ describeEachDialect('the delivery worker writes its attempts in batches', (diale
       expect(row).toMatchObject({ state: 'delivered', attempt_count: 1, attempts: [200] });
   });
 
+  it("an endpoint's slot carries its next POST while the last attempt is still being written", async () => {
+    const ids = await raise(2);
+    const one = new DeliveryWorker({
+      store: t.app.platform.notifications,
+      poster,
+      clock: t.clock,
+      settings: {
+        retryDelaysSeconds: [10, 60],
+        timeoutMs: TIMEOUT_MS,
+        concurrency: 256,
+        endpointConcurrency: 1,
+        pollMs: 60_000,
+      },
+    });
+    const store = t.app.platform.notifications;
+    const write = store.recordAttempts.bind(store);
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    vi.spyOn(store, 'recordAttempts').mockImplementation(async (records) => {
+      await gate;
+      return write(records);
+    });
+    const run = one.runOnce();
+    await poster.waitForHeld(1);
+    poster.answerAll(200);
+    // The first attempt's record waits at the gate; the endpoint's one slot is already free.
+    await poster.waitForHeld(1);
+    poster.answerAll(200);
+    open();
+    await run;
+    for (const row of await deliveries(ids))
+      expect(row).toMatchObject({ state: 'delivered', attempt_count: 1, attempts: [200] });
+  });
+
   it('recordAttempts writes all of a batch or none of it', async () => {
     const ids = await raise(2);
     const at = t.clock.now().toISOString();
