@@ -20,6 +20,8 @@ const EnvironmentSchema = Type.Object({
   PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://[^/]+(/.*)?$' })),
   /** postgres://… to use PostgreSQL; absent, an SQLite file under WITTY_DATA_DIR. */
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^(postgres(ql)?|sqlite)://' })),
+  /** PostgreSQL connections each process keeps open (its transactions in progress at once). */
+  WITTY_DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
   /** Folder for the SQLite database and other local files. */
   WITTY_DATA_DIR: Type.String({ minLength: 1, default: './data' }),
   /** pino log level. */
@@ -126,7 +128,7 @@ export interface Config {
   readonly dataDir: string;
   readonly database:
     | { readonly dialect: 'sqlite'; readonly file: string }
-    | { readonly dialect: 'postgres'; readonly url: string };
+    | { readonly dialect: 'postgres'; readonly url: string; readonly poolSize?: number };
   readonly logLevel: Environment['WITTY_LOG_LEVEL'];
   readonly rateLimit: { readonly max: number; readonly windowSeconds: number };
   readonly oauth: {
@@ -246,7 +248,11 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       ? { dialect: 'sqlite' as const, file: path.join(dataDir, 'witty.db') }
       : databaseUrl.startsWith('sqlite://')
         ? { dialect: 'sqlite' as const, file: path.resolve(databaseUrl.slice('sqlite://'.length)) }
-        : { dialect: 'postgres' as const, url: databaseUrl };
+        : {
+            dialect: 'postgres' as const,
+            url: databaseUrl,
+            poolSize: env.WITTY_DATABASE_POOL_SIZE,
+          };
 
   return deepFreeze({
     port: env.PORT,

@@ -155,7 +155,21 @@ describe('loadConfig', () => {
       ['postgres://witty:secret@db:5432/witty'],
       ['postgresql://witty@localhost/witty?sslmode=disable'],
     ])('DATABASE_URL=%s selects PostgreSQL', (url) => {
-      expect(loadConfig({ DATABASE_URL: url }).database).toEqual({ dialect: 'postgres', url });
+      expect(loadConfig({ DATABASE_URL: url }).database).toEqual({
+        dialect: 'postgres',
+        url,
+        poolSize: 10,
+      });
+    });
+
+    it('WITTY_DATABASE_POOL_SIZE sets the PostgreSQL connections of the process', () => {
+      const url = 'postgres://witty@db/witty';
+      expect(
+        loadConfig({ DATABASE_URL: url, WITTY_DATABASE_POOL_SIZE: '40' }).database,
+      ).toMatchObject({ poolSize: 40 });
+      expect(() => loadConfig({ DATABASE_URL: url, WITTY_DATABASE_POOL_SIZE: '0' })).toThrow(
+        /WITTY_DATABASE_POOL_SIZE/,
+      );
     });
 
     it('DATABASE_URL=sqlite://<path> selects that SQLite file', () => {

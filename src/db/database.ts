@@ -56,7 +56,7 @@ export function openStore(database: Config['database']): Store {
       },
     };
   }
-  const pool = new pg.Pool({ connectionString: database.url, max: 10 });
+  const pool = new pg.Pool({ connectionString: database.url, max: database.poolSize ?? 10 });
   // An idle client that loses its connection must not crash the process.
   pool.on('error', () => undefined);
   return wrap(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), 'postgres');

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { openStore, type Store } from '../../src/db/database.js';
@@ -32,6 +33,29 @@ describeEachDialect('store', (dialect) => {
       .executeTakeFirst();
     expect(product?.name).toBe('Energy Management Starter Pack');
   });
+
+  it.runIf(dialect === 'postgres')(
+    'PostgreSQL: the process keeps WITTY_DATABASE_POOL_SIZE connections, no more',
+    async () => {
+      const database = await freshDatabase(dialect);
+      const small = openStore(
+        loadConfig({ ...database.env, WITTY_DATABASE_POOL_SIZE: '3' }).database,
+      );
+      try {
+        const backends = await Promise.all(
+          Array.from({ length: 8 }, () =>
+            sql<{ pid: number }>`select pg_backend_pid() as pid, pg_sleep(0.1)`
+              .execute(small.db)
+              .then((result) => result.rows[0]!.pid),
+          ),
+        );
+        expect(new Set(backends).size).toBe(3);
+      } finally {
+        await small.close();
+        await database.drop();
+      }
+    },
+  );
 
   it('installation ids are integers that increase', async () => {
     const values = {
