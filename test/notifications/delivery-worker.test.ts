@@ -70,18 +70,7 @@ describeEachDialect('the delivery worker writes its attempts in batches', (diale
     vi.restoreAllMocks();
     t.clock.set(new Date());
     poster = new HeldPoster();
-    worker = new DeliveryWorker({
-      store: t.app.platform.notifications,
-      poster,
-      clock: t.clock,
-      settings: {
-        retryDelaysSeconds: [10, 60],
-        timeoutMs: TIMEOUT_MS,
-        concurrency: 256,
-        endpointConcurrency: 16,
-        pollMs: 60_000,
-      },
-    });
+    worker = workerPosting(16);
     // Nothing left due by an earlier test.
     await t.app.platform.store.db
       .updateTable('webhook_deliveries')
@@ -89,6 +78,22 @@ describeEachDialect('the delivery worker writes its attempts in batches', (diale
       .where('state', '=', 'pending')
       .execute();
   });
+
+  /** A worker posting through `poster`, with `endpointConcurrency` POSTs per endpoint. */
+  function workerPosting(endpointConcurrency: number): DeliveryWorker {
+    return new DeliveryWorker({
+      store: t.app.platform.notifications,
+      poster,
+      clock: t.clock,
+      settings: {
+        retryDelaysSeconds: [10, 60],
+        timeoutMs: TIMEOUT_MS,
+        concurrency: 256,
+        endpointConcurrency,
+        pollMs: 60_000,
+      },
+    });
+  }
 
   /** Stores `count` events of the installation, each with its delivery; their ids. */
   async function raise(count: number): Promise<string[]> {
@@ -218,18 +223,7 @@ describeEachDialect('the delivery worker writes its attempts in batches', (diale
 
   it("an endpoint's slot carries its next POST while the last attempt is still being written", async () => {
     const ids = await raise(2);
-    const one = new DeliveryWorker({
-      store: t.app.platform.notifications,
-      poster,
-      clock: t.clock,
-      settings: {
-        retryDelaysSeconds: [10, 60],
-        timeoutMs: TIMEOUT_MS,
-        concurrency: 256,
-        endpointConcurrency: 1,
-        pollMs: 60_000,
-      },
-    });
+    const one = workerPosting(1);
     const store = t.app.platform.notifications;
     const write = store.recordAttempts.bind(store);
     let open!: () => void;
