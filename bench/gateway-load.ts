@@ -1,6 +1,8 @@
 /**
- * Load generator of bench/gateway.ts: N OCPP 1.6J stations in one process, connecting to a
- * server, then sending heartbeats and meter values at a time speed-up. Prints JSON lines.
+ * Load generator of bench/gateway.ts and bench/ingest-ceiling.ts: N OCPP 1.6J stations in one
+ * process, connecting to a server, then either sending heartbeats and meter values at a time
+ * speed-up (`periodic`), or MeterValues of `readings` readings each, every station its next as
+ * soon as the last is answered (`ceiling`). Prints JSON lines.
  */
 import fs from 'node:fs';
 import ocppRpc from 'ocpp-rpc';
@@ -13,6 +15,9 @@ interface Options {
   speed: number;
   seconds: number;
   connectConcurrency: number;
+  mode?: 'periodic' | 'ceiling';
+  /** Readings per MeterValues in `ceiling` mode. */
+  readings?: number;
 }
 
 const options = JSON.parse(fs.readFileSync(process.env.BENCH_LOAD_FILE ?? '', 'utf8')) as Options;
@@ -75,6 +80,8 @@ async function main() {
     failed,
     seconds: (performance.now() - started) / 1000,
   });
+
+  if (options.mode === 'ceiling') return ceiling(meters);
 
   // Heartbeat and meter values every 10 simulated minutes each, spread evenly over the period.
   // A station whose last exchange is still unanswered skips its turn, as a charger with its one
@@ -147,6 +154,62 @@ async function main() {
     skipped,
     seconds: options.seconds,
     messagesPerSecond: acknowledged / options.seconds,
+  });
+  await Promise.allSettled(clients.map((client) => client.close({ force: true })));
+  process.exit(0);
+}
+
+/**
+ * Every station sends MeterValues as soon as its last is answered, each with `readings`
+ * readings ten simulated seconds apart (energy and power, as a charging Witty station sends).
+ */
+async function ceiling(meters: { wh: number }[]) {
+  const readings = options.readings ?? 1;
+  const deadline = Date.now() + options.seconds * 1000;
+  // Readings from 30 days ago on, so that each is newer than the last and none is in the future.
+  const clocks = meters.map(() => Date.now() - 30 * 86_400_000);
+  let messages = 0;
+  let answeredReadings = 0;
+  const reporter = setInterval(
+    () => print({ event: 'progress', acknowledged: messages, failed }),
+    1000,
+  );
+  await Promise.all(
+    clients.map(async (client, index) => {
+      const meter = meters[index]!;
+      while (Date.now() < deadline) {
+        const meterValue = Array.from({ length: readings }, () => {
+          clocks[index]! += 10_000;
+          meter.wh += 20;
+          return {
+            timestamp: new Date(clocks[index]!).toISOString(),
+            sampledValue: [
+              { value: String(meter.wh), measurand: 'Energy.Active.Import.Register', unit: 'Wh' },
+              { value: '7200', measurand: 'Power.Active.Import', unit: 'W' },
+            ],
+          };
+        });
+        try {
+          await client.call('MeterValues', { connectorId: 1, meterValue });
+          // Every answered message counts, the last ones after the deadline included: the
+          // bench compares them with what the database holds.
+          messages++;
+          answeredReadings += readings;
+        } catch {
+          failed++;
+        }
+      }
+    }),
+  );
+  clearInterval(reporter);
+  print({
+    event: 'done',
+    acknowledged: messages,
+    readings: answeredReadings,
+    failed,
+    skipped: 0,
+    seconds: options.seconds,
+    messagesPerSecond: messages / options.seconds,
   });
   await Promise.allSettled(clients.map((client) => client.close({ force: true })));
   process.exit(0);

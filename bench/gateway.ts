@@ -10,7 +10,7 @@
  * SQLite in a temporary directory by default; with DATABASE_URL set, the platform runs on that
  * PostgreSQL database instead, which must be empty (e.g. a fresh schema in `search_path`).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +19,7 @@ import { buildPlatform } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { issueOperatorAccessToken } from '../src/identity/index.js';
 import { freePort } from '../test/helpers/http.js';
+import { cpuSeconds, rssBytes, startProcess as start } from './processes.js';
 
 const { values } = parseArgs({
   options: {
@@ -33,37 +34,6 @@ const SECONDS = Number(values.seconds);
 const SPEED = Number(values.speed);
 const COMMANDS = Number(values.commands);
 const root = path.resolve(import.meta.dirname, '..');
-
-/** CPU time (user + system) a process has used, in seconds (Linux clock ticks of 1/100 s). */
-function cpuSeconds(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name, which is in parentheses and may hold spaces.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-function rssBytes(pid: number): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
-  return Number(kb) * 1024;
-}
-
-/** Starts a process; resolves once it prints `ready`. */
-function start(command: string, env: Record<string, string>): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', `exec ${command}`], {
-      cwd: root,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (/ready/.test(output)) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`${command} exited with ${code}: ${output}`)));
-  });
-}
 
 interface LoadResult {
   connected: number;

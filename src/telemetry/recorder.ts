@@ -1,4 +1,4 @@
-import { bucketStart, localDay } from '../domain/time-buckets.js';
+import { dayOf } from '../domain/time-buckets.js';
 import type { PlacedSample, SampleRow, TelemetryStore } from './store.js';
 
 const HOUR = 3600_000;
@@ -33,11 +33,12 @@ export interface MeasureRecorder {
 /** A sample with the starts of the UTC hour and of the local day it falls in. */
 export function placeSample(sample: SampleRow, zone: string): PlacedSample {
   const at = new Date(sample.at);
+  const day = dayOf(at, zone);
   return {
     ...sample,
     hourStart: new Date(Math.floor(at.getTime() / HOUR) * HOUR).toISOString(),
-    dayStart: bucketStart(at, 'day', zone).toISOString(),
-    localDay: localDay(at, zone),
+    dayStart: day.start,
+    localDay: day.date,
   };
 }
 

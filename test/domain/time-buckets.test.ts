@@ -5,6 +5,7 @@ import {
   bucketStart,
   bucketsBetween,
   checkRange,
+  dayOf,
   ianaZone,
   localDay,
   nextBucketStart,
@@ -403,4 +404,44 @@ describe('checkRange', () => {
       message: 'step must be one of hour, day, week, month, year',
     });
   });
+});
+
+describe('dayOf', () => {
+  it.each([
+    'Europe/Paris',
+    'Europe/London',
+    'Australia/Lord_Howe',
+    'Asia/Kathmandu',
+    'America/St_Johns',
+  ])(
+    'gives the start and date of the local day of any instant in %s, in any order, as bucketStart and localDay do',
+    (zone) => {
+      // Instants over two years, DST nights included, visited out of order so that days found
+      // earlier are asked for again among others.
+      let seed = 42;
+      const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+      const from = Date.parse('2025-01-01T00:00:00Z');
+      const span = 2 * 366 * 86_400_000;
+      const instants = Array.from({ length: 4000 }, (_, n) =>
+        n % 2 === 0 ? from + Math.floor(random() * span) : from + Math.floor((n / 4000) * span),
+      );
+      // Around each change of offset, by the millisecond.
+      for (const night of ['2025-03-30T01:00:00Z', '2025-10-26T01:00:00Z', '2025-04-05T15:00:00Z'])
+        for (const delta of [-1, 0, 1, 1_800_000 - 1, 1_800_000])
+          instants.push(Date.parse(night) + delta);
+      // A day's last millisecond, then the next day's first, each right after its day was found.
+      for (let day = 0; day < 400; day += 7) {
+        const start = bucketStart(new Date(from + day * 86_400_000), 'day', zone).getTime();
+        const end = nextBucketStart(new Date(start), 'day', zone).getTime();
+        instants.push(start + 1000, end - 1, end);
+      }
+      for (const time of instants) {
+        const instant = new Date(time);
+        expect(dayOf(instant, zone), instant.toISOString()).toEqual({
+          start: bucketStart(instant, 'day', zone).toISOString(),
+          date: localDay(instant, zone),
+        });
+      }
+    },
+  );
 });

@@ -1,0 +1,226 @@
+/**
+ * Ingest ceiling: N associated stations (one installation each) connected over OCPP 1.6J to one
+ * `witty serve` process, each sending MeterValues of R readings (energy and power) as soon as
+ * its last is answered, for S seconds. Each reading after a station's first stores three
+ * samples (energy, its cost, power), each added to the hourly and daily rollups in the same
+ * transaction; a station is answered only once its transaction has committed. At the end the
+ * bench counts the samples in the database and checks that every answered reading's samples are
+ * there. Baseline, same run: the same load against a bare `ws` server that answers at once.
+ *
+ *   npx tsx bench/ingest-ceiling.ts [--stations 100] [--readings 1] [--seconds 15]
+ *
+ * SQLite in a temporary folder by default; with DATABASE_URL, a fresh schema of that database.
+ */
+import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { buildPlatform } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { openStore } from '../src/db/database.js';
+import { freePort } from '../test/helpers/http.js';
+import { cpuSeconds, startProcess } from './processes.js';
+import { freshPostgres } from './webhooks-database.js';
+
+const { values } = parseArgs({
+  options: {
+    stations: { type: 'string', default: '100' },
+    readings: { type: 'string', default: '1' },
+    seconds: { type: 'string', default: '15' },
+  },
+});
+const N = Number(values.stations);
+const READINGS = Number(values.readings);
+const SECONDS = Number(values.seconds);
+const root = path.resolve(import.meta.dirname, '..');
+
+interface LoadResult {
+  messages: number;
+  readings: number;
+  failed: number;
+  /** Server CPU seconds while the stations sent. */
+  cpu: number;
+}
+
+function runLoad(url: string, stations: { uid: string; password: string }[], serverPid: number) {
+  return new Promise<LoadResult>((resolve, reject) => {
+    const file = path.join(os.tmpdir(), `witty-bench-ceiling-${process.pid}.json`);
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        url,
+        stations,
+        speed: 1,
+        seconds: SECONDS,
+        connectConcurrency: 50,
+        mode: 'ceiling',
+        readings: READINGS,
+      }),
+    );
+    const load = spawn('bash', ['-c', 'exec node --import tsx bench/gateway-load.ts'], {
+      cwd: root,
+      env: { ...process.env, BENCH_LOAD_FILE: file },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let buffer = '';
+    let cpuAtConnected = 0;
+    let result: LoadResult | undefined;
+    load.stdout.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      let newline: number;
+      while ((newline = buffer.indexOf('\n')) >= 0) {
+        const line = JSON.parse(buffer.slice(0, newline)) as Record<string, number | string>;
+        buffer = buffer.slice(newline + 1);
+        if (line.event === 'connected') {
+          if (Number(line.stations) !== stations.length)
+            reject(new Error(`${line.stations} of ${stations.length} stations connected`));
+          cpuAtConnected = cpuSeconds(serverPid);
+        } else if (line.event === 'done') {
+          result = {
+            messages: Number(line.acknowledged),
+            readings: Number(line.readings),
+            failed: Number(line.failed),
+            cpu: cpuSeconds(serverPid) - cpuAtConnected,
+          };
+        }
+      }
+    });
+    load.once('exit', () => {
+      fs.rmSync(file, { force: true });
+      if (result) resolve(result);
+      else reject(new Error('the load generator ended without its result'));
+    });
+  });
+}
+
+async function main() {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'witty-bench-ceiling-'));
+  const postgres = await freshPostgres();
+  const port = await freePort();
+  const env: Record<string, string> = {
+    WITTY_DATA_DIR: dataDir,
+    PORT: String(port),
+    WITTY_LOG_LEVEL: 'warn',
+    ...(postgres ? { DATABASE_URL: postgres.url } : {}),
+  };
+  const config = loadConfig(env);
+  process.stdout.write(`Provisioning ${N} associated stations (${config.database.dialect})…\n`);
+  const platform = await buildPlatform(config);
+  const owner = await platform.identity.createAccount({
+    email: 'bench@example.com',
+    password: 'bench password',
+    role: 'owner',
+  });
+  const caller = {
+    account: owner,
+    subscription: { subscriptionId: '', productId: '', developerAccountId: '' },
+  };
+  const stations: { uid: string; password: string }[] = [];
+  for (let i = 0; i < N; i++) {
+    const device = await platform.devices.provision({
+      uid: `CEIL${String(i).padStart(6, '0')}`,
+      serialNumber: `CEIL-${i}`,
+    });
+    stations.push({ uid: device.uid, password: device.password });
+    const installation = await platform.installations.create(caller, {
+      name: `Ceiling ${i}`,
+      locationName: 'Bench',
+      locationGpsCoordinates: { latitude: 45, longitude: 5 },
+    });
+    await platform.stationStore.associate(
+      {
+        id: crypto.randomUUID(),
+        uid: device.uid,
+        installation_id: installation.installationId,
+        installation_date: new Date().toISOString(),
+        timezone: 'Romance Standard Time',
+        culture: 'fr-fr',
+        friendly_name: null,
+        average_ev_consumption: null,
+        authorize_tic: 0,
+      },
+      `XEVFR-CEIL-${i}`,
+      crypto.randomUUID(),
+    );
+  }
+  await platform.store.close();
+
+  process.stdout.write(
+    `Platform: ${N} stations, MeterValues of ${READINGS} reading(s) as fast as answered, ${SECONDS} s…\n`,
+  );
+  const server = await startProcess(process.env.BENCH_SERVER ?? 'node bin/witty.js serve', env);
+  const platformResult = await runLoad(`ws://127.0.0.1:${port}`, stations, server.pid!);
+  const exited = new Promise((resolve) => server.once('exit', resolve));
+  server.kill('SIGTERM');
+  await exited;
+
+  // What the database holds: every answered reading's samples must be there.
+  const store = openStore(config.database);
+  const { count } = await store.db
+    .selectFrom('measure_samples')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .executeTakeFirstOrThrow();
+  const stored = Number(count);
+  const hours = await store.db
+    .selectFrom('measure_hours')
+    .select((eb) => eb.fn.sum<number>('count').as('count'))
+    .where('measure', '=', 'ChargingPower')
+    .executeTakeFirstOrThrow();
+  await store.close();
+  await postgres?.drop();
+  // A station's first reading has no energy before it: power only.
+  const answeredSamples = 3 * platformResult.readings - 2 * N;
+
+  process.stdout.write('Baseline: bare ws server…\n');
+  const basePort = await freePort();
+  const bare = await startProcess('node --import tsx bench/bare-ws-server.ts', {
+    PORT: String(basePort),
+  });
+  const bareResult = await runLoad(`ws://127.0.0.1:${basePort}`, stations, bare.pid!);
+  bare.kill('SIGTERM');
+  fs.rmSync(dataDir, { recursive: true, force: true });
+
+  const perSecond = (n: number) => n / SECONDS;
+  const rows: [string, string, string, string][] = [
+    ['', 'platform', 'bare ws', 'ratio'],
+    [
+      'MeterValues answered per s',
+      perSecond(platformResult.messages).toFixed(0),
+      perSecond(bareResult.messages).toFixed(0),
+      (platformResult.messages / bareResult.messages).toFixed(2),
+    ],
+    [
+      'samples stored per s',
+      perSecond(stored).toFixed(0),
+      perSecond(3 * bareResult.readings).toFixed(0),
+      (stored / (3 * bareResult.readings)).toFixed(2),
+    ],
+    [
+      'server CPU per sample (µs)',
+      ((platformResult.cpu * 1e6) / Math.max(1, stored)).toFixed(1),
+      ((bareResult.cpu * 1e6) / Math.max(1, 3 * bareResult.readings)).toFixed(1),
+      '',
+    ],
+    ['failed calls', String(platformResult.failed), String(bareResult.failed), ''],
+  ];
+  process.stdout.write(
+    `\nbench/ingest-ceiling: ${config.database.dialect}, ${N} stations, ${READINGS} reading(s) per MeterValues, ${SECONDS} s; ${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? ''}), Node ${process.version}, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}\n`,
+  );
+  for (const row of rows)
+    process.stdout.write(
+      `${row[0].padEnd(30)}${row[1].padStart(12)}${row[2].padStart(12)}${row[3].padStart(8)}\n`,
+    );
+  process.stdout.write(
+    `durable: ${stored} samples stored for ${answeredSamples} answered (${
+      stored >= answeredSamples ? 'every answered sample is stored' : 'SAMPLES MISSING'
+    }); ${Number(hours.count)} power samples counted in the hourly rollups\n`,
+  );
+  process.exit(stored >= answeredSamples ? 0 : 1);
+}
+
+void main();
