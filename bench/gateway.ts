@@ -10,7 +10,6 @@
  * SQLite in a temporary directory by default; with DATABASE_URL set, the platform runs on that
  * PostgreSQL database instead, which must be empty (e.g. a fresh schema in `search_path`).
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,7 +18,8 @@ import { buildPlatform } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { issueOperatorAccessToken } from '../src/identity/index.js';
 import { freePort } from '../test/helpers/http.js';
-import { cpuSeconds, rssBytes, startProcess as start } from './processes.js';
+import { cpuSeconds, rssBytes, runLoadGenerator, startProcess as start } from './processes.js';
+import { associateStation, benchInstallation, benchOwner } from './provision.js';
 
 const { values } = parseArgs({
   options: {
@@ -33,7 +33,6 @@ const N = Number(values.stations);
 const SECONDS = Number(values.seconds);
 const SPEED = Number(values.speed);
 const COMMANDS = Number(values.commands);
-const root = path.resolve(import.meta.dirname, '..');
 
 interface LoadResult {
   connected: number;
@@ -47,53 +46,35 @@ interface LoadResult {
 }
 
 /** Runs the load generator; samples the server's RSS once every station is connected. */
-function runLoad(
+async function runLoad(
   url: string,
   stations: { uid: string; password: string }[],
   serverPid: number,
   onConnected: () => Promise<void>,
 ) {
-  return new Promise<LoadResult & { rssAfter: number }>((resolve, reject) => {
-    const file = path.join(os.tmpdir(), `witty-bench-load-${process.pid}.json`);
-    fs.writeFileSync(
-      file,
-      JSON.stringify({ url, stations, speed: SPEED, seconds: SECONDS, connectConcurrency: 200 }),
-    );
-    const load = spawn('bash', ['-c', 'exec node --import tsx bench/gateway-load.ts'], {
-      cwd: root,
-      env: { ...process.env, BENCH_LOAD_FILE: file },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let buffer = '';
-    const result: Partial<LoadResult & { rssAfter: number }> = {};
-    let cpuAtConnected = 0;
-    load.stdout.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      let newline: number;
-      while ((newline = buffer.indexOf('\n')) >= 0) {
-        const line = JSON.parse(buffer.slice(0, newline)) as Record<string, number | string>;
-        buffer = buffer.slice(newline + 1);
-        if (line.event === 'connected') {
-          result.connected = Number(line.stations);
-          result.connectSeconds = Number(line.seconds);
-          result.rssAfter = rssBytes(serverPid);
-          cpuAtConnected = cpuSeconds(serverPid);
-          onConnected().catch(reject);
-        } else if (line.event === 'done') {
-          result.messagesPerSecond = Number(line.messagesPerSecond);
-          result.failed = Number(line.failed);
-          result.skipped = Number(line.skipped);
-          result.cpuPerMessageUs =
-            ((cpuSeconds(serverPid) - cpuAtConnected) * 1e6) /
-            Math.max(1, Number(line.acknowledged));
-        }
+  const result: Partial<LoadResult & { rssAfter: number }> = {};
+  let cpuAtConnected = 0;
+  let connected: Promise<void> = Promise.resolve();
+  await runLoadGenerator(
+    { url, stations, speed: SPEED, seconds: SECONDS, connectConcurrency: 200 },
+    (line) => {
+      if (line.event === 'connected') {
+        result.connected = Number(line.stations);
+        result.connectSeconds = Number(line.seconds);
+        result.rssAfter = rssBytes(serverPid);
+        cpuAtConnected = cpuSeconds(serverPid);
+        connected = onConnected();
+      } else if (line.event === 'done') {
+        result.messagesPerSecond = Number(line.messagesPerSecond);
+        result.failed = Number(line.failed);
+        result.skipped = Number(line.skipped);
+        result.cpuPerMessageUs =
+          ((cpuSeconds(serverPid) - cpuAtConnected) * 1e6) / Math.max(1, Number(line.acknowledged));
       }
-    });
-    load.once('exit', () => {
-      fs.rmSync(file, { force: true });
-      resolve(result as LoadResult & { rssAfter: number });
-    });
-  });
+    },
+  );
+  await connected;
+  return result as LoadResult & { rssAfter: number };
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -126,45 +107,23 @@ async function main() {
     stations.push({ uid: device.uid, password: device.password });
   }
   // Commands go to a handful of associated stations through the API, as a partner app would.
-  const owner = await platform.identity.createAccount({
-    email: 'bench@example.com',
-    password: 'bench password',
-    role: 'owner',
-  });
-  const caller = {
-    account: owner,
-    subscription: { subscriptionId: '', productId: '', developerAccountId: '' },
-  };
+  const caller = await benchOwner(platform);
   const targets: string[] = [];
   for (let i = 0; i < Math.min(10, N); i++) {
-    const installation = await platform.installations.create(caller, {
-      name: `Bench ${i}`,
-      locationName: 'Bench',
-      locationGpsCoordinates: { latitude: 45, longitude: 5 },
-    });
-    const stationId = crypto.randomUUID();
-    await platform.stationStore.associate(
-      {
-        id: stationId,
-        uid: stations[i]!.uid,
-        installation_id: installation.installationId,
-        installation_date: new Date().toISOString(),
-        timezone: 'Romance Standard Time',
-        culture: 'fr-fr',
-        friendly_name: null,
-        average_ev_consumption: null,
-        authorize_tic: 0,
-      },
+    const installationId = await benchInstallation(platform, caller, `Bench ${i}`);
+    const stationId = await associateStation(
+      platform,
+      stations[i]!.uid,
+      installationId,
       `XEVFR-BENCH-${i}`,
-      crypto.randomUUID(),
     );
-    targets.push(`/v1/installations/${installation.installationId}/charging-stations/${stationId}`);
+    targets.push(`/v1/installations/${installationId}/charging-stations/${stationId}`);
   }
   const { primaryKey } = await platform.identity.issueStarterPackKeys('bench-partner@example.com');
   const { access_token } = await issueOperatorAccessToken(
     platform.provider,
     { config, ...platform },
-    owner.accountId,
+    caller.account.accountId,
   );
   await platform.store.close();
 

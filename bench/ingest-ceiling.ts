@@ -11,8 +11,6 @@
  *
  * SQLite in a temporary folder by default; with DATABASE_URL, a fresh schema of that database.
  */
-import { spawn } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,7 +19,8 @@ import { buildPlatform } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openStore } from '../src/db/database.js';
 import { freePort } from '../test/helpers/http.js';
-import { cpuSeconds, startProcess } from './processes.js';
+import { cpuSeconds, runLoadGenerator, startProcess } from './processes.js';
+import { associateStation, benchInstallation, benchOwner } from './provision.js';
 import { freshPostgres } from './webhooks-database.js';
 
 const { values } = parseArgs({
@@ -34,7 +33,6 @@ const { values } = parseArgs({
 const N = Number(values.stations);
 const READINGS = Number(values.readings);
 const SECONDS = Number(values.seconds);
-const root = path.resolve(import.meta.dirname, '..');
 
 interface LoadResult {
   messages: number;
@@ -44,55 +42,43 @@ interface LoadResult {
   cpu: number;
 }
 
-function runLoad(url: string, stations: { uid: string; password: string }[], serverPid: number) {
-  return new Promise<LoadResult>((resolve, reject) => {
-    const file = path.join(os.tmpdir(), `witty-bench-ceiling-${process.pid}.json`);
-    fs.writeFileSync(
-      file,
-      JSON.stringify({
-        url,
-        stations,
-        speed: 1,
-        seconds: SECONDS,
-        connectConcurrency: 50,
-        mode: 'ceiling',
-        readings: READINGS,
-      }),
-    );
-    const load = spawn('bash', ['-c', 'exec node --import tsx bench/gateway-load.ts'], {
-      cwd: root,
-      env: { ...process.env, BENCH_LOAD_FILE: file },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let buffer = '';
-    let cpuAtConnected = 0;
-    let result: LoadResult | undefined;
-    load.stdout.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      let newline: number;
-      while ((newline = buffer.indexOf('\n')) >= 0) {
-        const line = JSON.parse(buffer.slice(0, newline)) as Record<string, number | string>;
-        buffer = buffer.slice(newline + 1);
-        if (line.event === 'connected') {
-          if (Number(line.stations) !== stations.length)
-            reject(new Error(`${line.stations} of ${stations.length} stations connected`));
-          cpuAtConnected = cpuSeconds(serverPid);
-        } else if (line.event === 'done') {
-          result = {
-            messages: Number(line.acknowledged),
-            readings: Number(line.readings),
-            failed: Number(line.failed),
-            cpu: cpuSeconds(serverPid) - cpuAtConnected,
-          };
-        }
+/** Runs the load generator in ceiling mode against `url`; the server's CPU while it sent. */
+async function runLoad(
+  url: string,
+  stations: { uid: string; password: string }[],
+  serverPid: number,
+): Promise<LoadResult> {
+  let cpuAtConnected = 0;
+  let result: LoadResult | undefined;
+  let problem: Error | undefined;
+  await runLoadGenerator(
+    {
+      url,
+      stations,
+      speed: 1,
+      seconds: SECONDS,
+      connectConcurrency: 50,
+      mode: 'ceiling',
+      readings: READINGS,
+    },
+    (line) => {
+      if (line.event === 'connected') {
+        if (Number(line.stations) !== stations.length)
+          problem = new Error(`${line.stations} of ${stations.length} stations connected`);
+        cpuAtConnected = cpuSeconds(serverPid);
+      } else if (line.event === 'done') {
+        result = {
+          messages: Number(line.acknowledged),
+          readings: Number(line.readings),
+          failed: Number(line.failed),
+          cpu: cpuSeconds(serverPid) - cpuAtConnected,
+        };
       }
-    });
-    load.once('exit', () => {
-      fs.rmSync(file, { force: true });
-      if (result) resolve(result);
-      else reject(new Error('the load generator ended without its result'));
-    });
-  });
+    },
+  );
+  if (problem) throw problem;
+  if (!result) throw new Error('the load generator ended without its result');
+  return result;
 }
 
 async function main() {
@@ -108,15 +94,7 @@ async function main() {
   const config = loadConfig(env);
   process.stdout.write(`Provisioning ${N} associated stations (${config.database.dialect})…\n`);
   const platform = await buildPlatform(config);
-  const owner = await platform.identity.createAccount({
-    email: 'bench@example.com',
-    password: 'bench password',
-    role: 'owner',
-  });
-  const caller = {
-    account: owner,
-    subscription: { subscriptionId: '', productId: '', developerAccountId: '' },
-  };
+  const caller = await benchOwner(platform);
   const stations: { uid: string; password: string }[] = [];
   for (let i = 0; i < N; i++) {
     const device = await platform.devices.provision({
@@ -124,26 +102,8 @@ async function main() {
       serialNumber: `CEIL-${i}`,
     });
     stations.push({ uid: device.uid, password: device.password });
-    const installation = await platform.installations.create(caller, {
-      name: `Ceiling ${i}`,
-      locationName: 'Bench',
-      locationGpsCoordinates: { latitude: 45, longitude: 5 },
-    });
-    await platform.stationStore.associate(
-      {
-        id: crypto.randomUUID(),
-        uid: device.uid,
-        installation_id: installation.installationId,
-        installation_date: new Date().toISOString(),
-        timezone: 'Romance Standard Time',
-        culture: 'fr-fr',
-        friendly_name: null,
-        average_ev_consumption: null,
-        authorize_tic: 0,
-      },
-      `XEVFR-CEIL-${i}`,
-      crypto.randomUUID(),
-    );
+    const installationId = await benchInstallation(platform, caller, `Ceiling ${i}`);
+    await associateStation(platform, device.uid, installationId, `XEVFR-CEIL-${i}`);
   }
   await platform.store.close();
 

@@ -1,6 +1,7 @@
 /** Processes of the benches: started and watched through Linux's /proc. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -8,7 +9,7 @@ const root = path.resolve(import.meta.dirname, '..');
 /** Starts `command` in the project's folder; resolves once its output matches `ready`. */
 export function startProcess(
   command: string,
-  env: Record<string, string>,
+  env: NodeJS.ProcessEnv,
   ready = /ready/,
 ): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
@@ -39,4 +40,41 @@ export function rssBytes(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
   return Number(kb) * 1024;
+}
+
+/**
+ * Runs bench/gateway-load.ts in a process of its own with these options; `onLine` gets each
+ * JSON line it prints. Resolves when it exits.
+ */
+export function runLoadGenerator(
+  options: object,
+  onLine: (line: Record<string, number | string>) => void,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const file = path.join(os.tmpdir(), `witty-bench-load-${process.pid}-${Date.now()}.json`);
+    fs.writeFileSync(file, JSON.stringify(options));
+    const load = spawn('bash', ['-c', 'exec node --import tsx bench/gateway-load.ts'], {
+      cwd: root,
+      env: { ...process.env, BENCH_LOAD_FILE: file },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let buffer = '';
+    load.stdout.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      let newline: number;
+      while ((newline = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        try {
+          onLine(JSON.parse(line) as Record<string, number | string>);
+        } catch (error) {
+          reject(error instanceof Error ? error : new Error(String(error)));
+        }
+      }
+    });
+    load.once('exit', () => {
+      fs.rmSync(file, { force: true });
+      resolve();
+    });
+  });
 }

@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { buildPlatform } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { freePort } from '../test/helpers/http.js';
+import { benchInstallation, benchOwner } from './provision.js';
 import { freshPostgres } from './webhooks-database.js';
 
 const { values } = parseArgs({
@@ -55,25 +56,13 @@ const env: NodeJS.ProcessEnv = {
 const config = loadConfig(env);
 const platform = await buildPlatform(config);
 try {
-  const owner = await platform.identity.createAccount({
-    email: 'bench@example.com',
-    password: 'bench password',
-    role: 'owner',
-  });
-  const caller = {
-    account: owner,
-    subscription: { subscriptionId: '', productId: '', developerAccountId: '' },
-  };
+  const caller = await benchOwner(platform);
   const sources: { id: string; installation_id: number }[] = [];
   for (let i = 0; i < INSTALLATIONS; i++) {
-    const installation = await platform.installations.create(caller, {
-      name: `Bench ${i}`,
-      locationName: 'Bench',
-      locationGpsCoordinates: { latitude: 45, longitude: 5 },
-    });
-    sources.push({ id: crypto.randomUUID(), installation_id: installation.installationId });
+    const installationId = await benchInstallation(platform, caller, `Bench ${i}`);
+    sources.push({ id: crypto.randomUUID(), installation_id: installationId });
     for (let j = 0; j < SUBSCRIPTIONS; j++) {
-      await platform.eventSubscriptions.create(caller, installation.installationId, {
+      await platform.eventSubscriptions.create(caller, installationId, {
         protocolCode: 'Webhook',
         protocolData: `${receiverUrl}/hooks/${i}/${j}`,
       });

@@ -12,7 +12,6 @@
  *   npx tsx bench/webhooks.ts [--installations 10] [--subscriptions 5] [--rate 500]
  *                             [--seconds 20] [--warmup 5]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -25,6 +24,8 @@ import { loadConfig } from '../src/config.js';
 import { openStore } from '../src/db/database.js';
 import { MAX_SUBSCRIPTIONS_PER_INSTALLATION } from '../src/notifications/service.js';
 import { freePort } from '../test/helpers/http.js';
+import { cpuSeconds, startProcess as start } from './processes.js';
+import { associateStation, benchInstallation, benchOwner } from './provision.js';
 import { freshPostgres } from './webhooks-database.js';
 
 const { RPCClient } = ocppRpc;
@@ -64,7 +65,6 @@ if (
 }
 /** How long the deliveries left when the load stops may take to arrive. */
 const DRAIN_TIMEOUT_MS = 120_000;
-const root = path.resolve(import.meta.dirname, '..');
 
 interface ReceiverStats {
   count: number;
@@ -73,29 +73,6 @@ interface ReceiverStats {
   max: number;
   distinct: number;
   repeats: number;
-}
-
-/** Starts a process; resolves once it prints `pattern`. */
-function start(command: string, env: NodeJS.ProcessEnv, pattern: RegExp): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', `exec ${command}`], {
-      cwd: root,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (pattern.test(output)) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`${command} exited with ${code}: ${output}`)));
-  });
-}
-
-/** CPU seconds a process has used (user + system). */
-function cpuSeconds(pid: number): number {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -290,15 +267,7 @@ async function main() {
     `Provisioning ${INSTALLATIONS} installations × ${SUBSCRIPTIONS} subscriptions (${dialect})…\n`,
   );
   const platform = await buildPlatform(config);
-  const owner = await platform.identity.createAccount({
-    email: 'bench@example.com',
-    password: 'bench password',
-    role: 'owner',
-  });
-  const caller = {
-    account: owner,
-    subscription: { subscriptionId: '', productId: '', developerAccountId: '' },
-  };
+  const caller = await benchOwner(platform);
   const stations: { uid: string; password: string }[] = [];
   for (let i = 0; i < INSTALLATIONS; i++) {
     const device = await platform.devices.provision({
@@ -306,32 +275,13 @@ async function main() {
       serialNumber: `WEBHOOKBENCH-${i}`,
     });
     stations.push({ uid: device.uid, password: device.password });
-    const installation = await platform.installations.create(caller, {
-      name: `Bench ${i}`,
-      locationName: 'Bench',
-      locationGpsCoordinates: { latitude: 45, longitude: 5 },
-    });
-    await platform.stationStore.associate(
-      {
-        id: randomUUID(),
-        uid: device.uid,
-        installation_id: installation.installationId,
-        installation_date: new Date().toISOString(),
-        timezone: 'Romance Standard Time',
-        culture: 'fr-fr',
-        friendly_name: null,
-        average_ev_consumption: null,
-        authorize_tic: 0,
-      },
-      `XEVFR-WEBHOOKBENCH-${i}`,
-      randomUUID(),
-    );
+    const installationId = await benchInstallation(platform, caller, `Bench ${i}`);
+    await associateStation(platform, device.uid, installationId, `XEVFR-WEBHOOKBENCH-${i}`);
     for (let j = 0; j < SUBSCRIPTIONS; j++) {
-      const created = await platform.eventSubscriptions.create(
-        caller,
-        installation.installationId,
-        { protocolCode: 'Webhook', protocolData: `${receiverUrl}/hooks/${i}/${j}` },
-      );
+      const created = await platform.eventSubscriptions.create(caller, installationId, {
+        protocolCode: 'Webhook',
+        protocolData: `${receiverUrl}/hooks/${i}/${j}`,
+      });
       if (created.state !== 'Created') throw new Error(`subscription ${created.state}`);
     }
   }

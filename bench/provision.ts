@@ -1,0 +1,59 @@
+/** What the benches provision in a platform before they start it: an owner, homes, stations. */
+import { randomUUID } from 'node:crypto';
+import type { Platform } from '../src/app.js';
+
+/** The caller the benches act as: an owner account of their own. */
+export type BenchCaller = Parameters<Platform['installations']['create']>[0];
+
+/** Creates the benches' owner, bench@example.com. */
+export async function benchOwner(platform: Platform): Promise<BenchCaller> {
+  const account = await platform.identity.createAccount({
+    email: 'bench@example.com',
+    password: 'bench password',
+    role: 'owner',
+  });
+  return {
+    account,
+    subscription: { subscriptionId: '', productId: '', developerAccountId: '' },
+  };
+}
+
+/** An installation of the owner; its id. */
+export async function benchInstallation(
+  platform: Platform,
+  caller: BenchCaller,
+  name: string,
+): Promise<number> {
+  const installation = await platform.installations.create(caller, {
+    name,
+    locationName: 'Bench',
+    locationGpsCoordinates: { latitude: 45, longitude: 5 },
+  });
+  return installation.installationId;
+}
+
+/** Associates the provisioned device `uid` with the installation, as a Paris station; its id. */
+export async function associateStation(
+  platform: Platform,
+  uid: string,
+  installationId: number,
+  serialNumber: string,
+): Promise<string> {
+  const id = randomUUID();
+  await platform.stationStore.associate(
+    {
+      id,
+      uid,
+      installation_id: installationId,
+      installation_date: new Date().toISOString(),
+      timezone: 'Romance Standard Time',
+      culture: 'fr-fr',
+      friendly_name: null,
+      average_ev_consumption: null,
+      authorize_tic: 0,
+    },
+    serialNumber,
+    randomUUID(),
+  );
+  return id;
+}
