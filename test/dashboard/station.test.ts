@@ -78,13 +78,7 @@ describeEachDialect('the owner dashboard: a station live', (dialect) => {
     const { account, token } = await t.user('owner', 'camille@example.com');
     ownerToken = token;
     home = await aHome(t, token, { serialNumber: '1234ABCDEF5678' });
-    station = new TestStation({
-      url: t.wsUrl,
-      uid: home.device.uid,
-      password: home.device.password,
-    });
-    await station.connect();
-    await station.boot();
+    station = await TestStation.online(t.wsUrl, home.device);
     await station.status(0, 'Available');
     await station.status(1, 'Available');
     page = `/dashboard/installations/${home.installationId}`;

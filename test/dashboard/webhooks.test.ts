@@ -25,13 +25,7 @@ describeEachDialect('the owner dashboard: webhooks', (dialect) => {
     ownerToken = token;
     home = await aHome(t, token, { serialNumber: 'DASHWEBHOOKS001' });
     page = `/dashboard/installations/${home.installationId}/webhooks`;
-    station = new TestStation({
-      url: t.wsUrl,
-      uid: home.device.uid,
-      password: home.device.password,
-    });
-    await station.connect();
-    await station.boot();
+    station = await TestStation.online(t.wsUrl, home.device);
     receiver = new WebhookReceiver();
     await receiver.start();
     owner = new DashboardUser(t.config.publicUrl);

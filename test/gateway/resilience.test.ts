@@ -34,13 +34,7 @@ describeEachDialect('gateway resilience', (dialect) => {
     ({ token } = await t.user('owner'));
     const home = await aHome(t, token, { serialNumber: 'RESILIENT-1' });
     stationPath = home.stationPath;
-    station = new TestStation({
-      url: t.wsUrl,
-      uid: home.device.uid,
-      password: home.device.password,
-    });
-    await station.connect();
-    await station.boot();
+    station = await TestStation.online(t.wsUrl, home.device);
   });
   afterAll(async () => {
     await station.close();

@@ -91,6 +91,17 @@ export class TestStation {
     return new Promise((resolve) => this.waiters.push({ action, resolve }));
   }
 
+  /** A station of the device `uid`, connected to the platform at `url` and booted. */
+  static async online(
+    url: string,
+    device: { uid: string; password: string },
+  ): Promise<TestStation> {
+    const station = new TestStation({ url, uid: device.uid, password: device.password });
+    await station.connect();
+    await station.boot();
+    return station;
+  }
+
   async connect(): Promise<void> {
     await this.client.connect();
   }

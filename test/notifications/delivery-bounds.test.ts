@@ -26,13 +26,7 @@ describeEachDialect('a slow receiver holds up only its own deliveries', (dialect
     ({ token } = await t.user('owner'));
     const home = await aHome(t, token, { serialNumber: 'WEBHOOK00000003' });
     base = `/v1/installations/${home.installationId}/event-subscriptions`;
-    station = new TestStation({
-      url: t.wsUrl,
-      uid: home.device.uid,
-      password: home.device.password,
-    });
-    await station.connect();
-    await station.boot();
+    station = await TestStation.online(t.wsUrl, home.device);
     slow = new WebhookReceiver();
     fast = new WebhookReceiver();
     await slow.start();

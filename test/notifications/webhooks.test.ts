@@ -34,13 +34,7 @@ describeEachDialect('webhook notifications', (dialect) => {
     t = await createTestApp(dialect, ALLOW_PRIVATE, { listen: true });
     owner = await t.user('owner');
     home = await aHome(t, owner.token, { serialNumber: 'WEBHOOK00000001' });
-    station = new TestStation({
-      url: t.wsUrl,
-      uid: home.device.uid,
-      password: home.device.password,
-    });
-    await station.connect();
-    await station.boot();
+    station = await TestStation.online(t.wsUrl, home.device);
     receiver = new WebhookReceiver();
     await receiver.start();
   });

@@ -104,13 +104,7 @@ describeEachDialect('the administration of devices and webhooks', (dialect) => {
     );
     expect(created.statusCode).toBe(201);
     const subscriptionId = created.json().eventSubscriptionId as string;
-    const station = new TestStation({
-      url: t.wsUrl,
-      uid: home.device.uid,
-      password: home.device.password,
-    });
-    await station.connect();
-    await station.boot();
+    const station = await TestStation.online(t.wsUrl, home.device);
     await station.status(1, 'Preparing');
     await station.close();
     await t.app.platform.deliveries.runOnce();

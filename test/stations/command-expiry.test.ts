@@ -66,13 +66,7 @@ describeEachDialect('pending commands expire by their deadline', (dialect) => {
   it('the runner gives each command a deadline of one timeout per OCPP call', async () => {
     const { token } = await t.user('owner');
     const home = await aHome(t, token, { serialNumber: 'EXPIRY-1' });
-    const station = new TestStation({
-      url: t.wsUrl,
-      uid: home.device.uid,
-      password: home.device.password,
-    });
-    await station.connect();
-    await station.boot();
+    const station = await TestStation.online(t.wsUrl, home.device);
     station.answers.set('ChangeConfiguration', () => new Promise(() => undefined)); // never answers
     try {
       const response = await t.api('PUT', home.stationPath, {
