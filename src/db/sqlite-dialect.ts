@@ -168,7 +168,6 @@ export class GroupCommitSqliteDriver implements Driver {
     }
     this.statement(`savepoint ${UNIT}`);
     turn.unit = true;
-    return Promise.resolve();
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
@@ -186,7 +185,7 @@ export class GroupCommitSqliteDriver implements Driver {
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
     const turn = connection as Turn;
-    if (!turn.unit) return Promise.resolve();
+    if (!turn.unit) return;
     turn.unit = false;
     if (this.group && this.database!.inTransaction) {
       this.statement(`rollback to ${UNIT}`);
@@ -196,7 +195,6 @@ export class GroupCommitSqliteDriver implements Driver {
       // released into it before this one are lost with it.
       this.fail(new Error('SQLite rolled the group of transactions back'));
     }
-    return Promise.resolve();
   }
 
   async releaseConnection(connection: DatabaseConnection): Promise<void> {
@@ -209,7 +207,6 @@ export class GroupCommitSqliteDriver implements Driver {
   async destroy(): Promise<void> {
     if (this.group) this.commit();
     this.database?.close();
-    return Promise.resolve();
   }
 
   /** Runs a statement of `turn`: in its transaction, or alone once the group has committed. */

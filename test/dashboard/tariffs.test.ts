@@ -124,38 +124,25 @@ describeEachDialect('the owner dashboard: tariffs and prices', (dialect) => {
 
   it('what is refused is said on the page with the form kept: no number, no day, a price the API refuses', async () => {
     const tariffs = await apiTariffs();
-    const fields = (value: string) =>
-      Object.fromEntries(tariffs.map((tariff) => [`price_${tariff.id}`, value]));
-    const notANumber = await owner.send(page, page, {
-      ...fields('cheap'),
-      meter: home.meterId,
-      currency: 'eur',
-      from: '2026-03-01',
-    });
+    // Every tariff at `price`, from 2026-03-01 in euros unless `change` says otherwise.
+    const submit = (price: string, change: { from?: string; currency?: string } = {}) =>
+      owner.send(page, page, {
+        ...Object.fromEntries(tariffs.map((tariff) => [`price_${tariff.id}`, price])),
+        meter: home.meterId,
+        currency: 'eur',
+        from: '2026-03-01',
+        ...change,
+      });
+    const notANumber = await submit('cheap');
     expect(notANumber.status).toBe(400);
     expect(notANumber.text).toContain('Not done: Price per kWh');
     expect(notANumber.text).toContain('value="cheap"');
-    const noDay = await owner.send(page, page, {
-      ...fields('0.2'),
-      meter: home.meterId,
-      currency: 'eur',
-      from: 'soon',
-    });
+    const noDay = await submit('0.2', { from: 'soon' });
     expect(noDay.status).toBe(400);
-    const tooDear = await owner.send(page, page, {
-      ...fields('500'),
-      meter: home.meterId,
-      currency: 'eur',
-      from: '2026-03-01',
-    });
+    const tooDear = await submit('500');
     expect(tooDear.status).toBe(400);
     expect(tooDear.text).toContain('role="alert"');
-    const badCurrency = await owner.send(page, page, {
-      ...fields('0.2'),
-      meter: home.meterId,
-      currency: 'usd',
-      from: '2026-03-01',
-    });
+    const badCurrency = await submit('0.2', { currency: 'usd' });
     expect(badCurrency.status).toBe(400);
     expect((await apiTariffs())[0]!.values[0]!.value).toBe(0.2516);
   });
