@@ -29,9 +29,11 @@ import { SHARED_SCHEMAS } from './http/schemas.js';
 import { registerNulCheck, schemaController } from './http/validation.js';
 import { API_REFERENCE_CLIENT_ID, openApiOptions, registerApiReference } from './http/openapi.js';
 import {
+  CallerCache,
   IdentityService,
   IdentityStore,
   createOidcProvider,
+  grantStands,
   loadSigningKeys,
   purgeExpiredOidcPayloads,
   registerApiAuthentication,
@@ -146,6 +148,8 @@ export interface Platform {
   uow: UnitOfWork<PlatformStores>;
   identity: IdentityService;
   identityStore: IdentityStore;
+  /** What the API's authentication already checked (emptied by any identity change here). */
+  callerCache: CallerCache;
   provider: Provider;
   signingKeys: JWK[];
   installations: InstallationService;
@@ -195,6 +199,8 @@ interface StoreContext {
   wakeMail: () => void;
   /** The sharing mailer bound to a unit of work; null: the unit's mail queue. */
   sharingMail: ((db: Executor, hooks: CommitHooks) => SharingMailer) | null;
+  /** Told when a key, a subscription or an account changed (the API's caller cache forgets). */
+  identityChanged: () => void;
 }
 
 /** Every store, bound to one executor: the database, or the transaction of a unit of work. */
@@ -222,7 +228,7 @@ function storesOn(db: Executor, hooks: CommitHooks, context: StoreContext) {
         await alerts.raise(station, type, data, at);
       },
     },
-    identity: new IdentityStore(db),
+    identity: new IdentityStore(db, () => hooks.afterCommit(context.identityChanged)),
     portal: new PortalStore(db),
     installations: new InstallationStore(db),
     sharing: new SharingStore(db),
@@ -249,7 +255,10 @@ export async function buildPlatform(config: Config, deps: AppDependencies = {}):
   const store = deps.store ?? openStore(config.database);
   try {
     if (!deps.skipMigrations) await migrateToLatest(store);
-    const identityStore = new IdentityStore(store.db);
+    // Keys, tokens, accounts and grants the API has checked; any change here empties it.
+    const callerCache = new CallerCache({ ttlMs: config.http.authCacheSeconds * 1000 });
+    const identityChanged = () => callerCache.clear();
+    const identityStore = new IdentityStore(store.db, identityChanged);
     const identity = new IdentityService(identityStore, clock);
     const signingKeys = await loadSigningKeys(identityStore, clock);
     const provider = await createOidcProvider({
@@ -259,6 +268,7 @@ export async function buildPlatform(config: Config, deps: AppDependencies = {}):
       identityStore,
       clock,
       signingKeys,
+      grantsChanged: identityChanged,
     });
     // Sharing mails are queued in the change's transaction (the unit's mail queue), unless a
     // mailer is given: it then receives them once the change commits.
@@ -269,6 +279,7 @@ export async function buildPlatform(config: Config, deps: AppDependencies = {}):
       clock,
       wakeDeliveries: () => undefined,
       wakeMail: () => undefined,
+      identityChanged,
       sharingMail: sharingMailer
         ? (_db, hooks) =>
             afterCommitMailer(sharingMailer, hooks, (error, message) =>
@@ -331,6 +342,7 @@ export async function buildPlatform(config: Config, deps: AppDependencies = {}):
       uow,
       identity,
       identityStore,
+      callerCache,
       provider,
       signingKeys,
       installations: new InstallationService(installationStore, access, clock),
@@ -727,6 +739,8 @@ export async function buildApp(
         identity: platform.identity,
         clock: platform.clock,
         signingKeys: platform.signingKeys,
+        cache: platform.callerCache,
+        grantStands: (grantId) => grantStands(platform.store.db, platform.clock, grantId),
         anonymous: new AttemptLimiter(platform.clock, {
           max: config.anonymousRateLimitMax,
           windowMs: config.rateLimit.windowSeconds * 1000,

@@ -57,6 +57,11 @@ const EnvironmentSchema = Type.Object({
   WITTY_HTTP_BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 65_536 }),
   /** Largest request header section accepted, in bytes (larger ones get 431). */
   WITTY_HTTP_MAX_HEADER_BYTES: Type.Integer({ minimum: 1024, default: 16_384 }),
+  /**
+   * How long the API trusts a subscription key, an account or an OAuth grant it has checked, in
+   * seconds (0: no cache): a revocation made on another node takes effect within this bound.
+   */
+  WITTY_AUTH_CACHE_SECONDS: Type.Integer({ minimum: 0, maximum: 5, default: 2 }),
   /** Bearer token /metrics asks for; unset, /metrics is open (keep the port private then). */
   WITTY_METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   /** Failed sign-ins allowed per account and per address before each further try waits. */
@@ -146,6 +151,8 @@ export interface Config {
     readonly keepAliveTimeoutMs: number;
     readonly bodyLimitBytes: number;
     readonly maxHeaderBytes: number;
+    /** How long a checked key, account or grant is trusted (0: not cached). */
+    readonly authCacheSeconds: number;
   };
   readonly metricsToken: string | null;
   readonly signIn: { readonly freeFailures: number; readonly maxDelaySeconds: number };
@@ -284,6 +291,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       keepAliveTimeoutMs: env.WITTY_HTTP_KEEP_ALIVE_TIMEOUT_MS,
       bodyLimitBytes: env.WITTY_HTTP_BODY_LIMIT_BYTES,
       maxHeaderBytes: env.WITTY_HTTP_MAX_HEADER_BYTES,
+      authCacheSeconds: env.WITTY_AUTH_CACHE_SECONDS,
     },
     metricsToken: env.WITTY_METRICS_TOKEN ?? null,
     signIn: {

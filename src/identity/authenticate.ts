@@ -5,7 +5,9 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { ApiError } from '../errors.js';
 import type { AttemptLimiter } from '../http/attempt-limiter.js';
-import { API_SCOPE, publicJwks } from './oidc.js';
+import type { CallerCache } from './caller-cache.js';
+import type { VerifiedToken } from './caller-cache.js';
+import { API_SCOPE, GRANT_CLAIM, publicJwks } from './oidc.js';
 import type { Account, IdentityService, SubscriptionCaller } from './service.js';
 
 /** Who is calling the API: the partner's subscription and the end user's account. */
@@ -52,6 +54,10 @@ export function registerApiAuthentication(
     signingKeys: JWK[];
     /** Counts refused (401) calls per client address. */
     anonymous: AttemptLimiter;
+    /** What was already checked: keys, tokens, accounts, grants. */
+    cache: CallerCache;
+    /** Whether a grant of the OpenID provider still stands (not revoked, not expired). */
+    grantStands: (grantId: string) => Promise<boolean>;
   },
 ): void {
   const keySet = createLocalJWKSet(publicJwks(deps.signingKeys));
@@ -93,7 +99,10 @@ export function registerApiAuthentication(
         'Access denied due to missing subscription key. Include the Ocp-Apim-Subscription-Key header (or the subscription-key query parameter).',
       );
     }
-    const subscription = await deps.identity.resolveSubscriptionKey(key);
+    const { cache } = deps;
+    const subscription = await cache.subscription(key, () =>
+      deps.identity.resolveSubscriptionKey(key),
+    );
 
     const authorization = request.headers.authorization;
     const match = authorization ? /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i.exec(authorization) : null;
@@ -104,11 +113,29 @@ export function registerApiAuthentication(
         { headers: { 'www-authenticate': REALM } },
       );
     }
+    const token = await verified(match[1]);
+    const { grantId } = token;
+    if (grantId !== null && !(await cache.grantStands(grantId, () => deps.grantStands(grantId)))) {
+      throw tokenError('The access token was revoked.');
+    }
+    const account = await cache.account(token.accountId, () =>
+      deps.identity.findAccount(token.accountId),
+    );
+    if (!account) throw tokenError('The account of this access token no longer exists.');
+    if (!account.enabled) throw new ApiError('ACCOUNT_DISABLED', 'This account is disabled.');
+    request.caller = { subscription, account };
+  }
+
+  /** The claims of an access token: verified once (RS256), then remembered until it expires. */
+  async function verified(token: string): Promise<VerifiedToken> {
+    const now = deps.clock.now();
+    const known = deps.cache.token(token, now.getTime());
+    if (known) return known;
     let claims;
     try {
-      ({ payload: claims } = await jwtVerify(match[1], keySet, {
+      ({ payload: claims } = await jwtVerify(token, keySet, {
         ...verifyOptions,
-        currentDate: deps.clock.now(),
+        currentDate: now,
       }));
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) throw tokenError('The access token has expired.');
@@ -118,9 +145,16 @@ export function registerApiAuthentication(
     if (!scopes.includes(API_SCOPE) || typeof claims.sub !== 'string') {
       throw tokenError(`The access token does not grant the "${API_SCOPE}" scope.`);
     }
-    const account = await deps.identity.findAccount(claims.sub);
-    if (!account) throw tokenError('The account of this access token no longer exists.');
-    if (!account.enabled) throw new ApiError('ACCOUNT_DISABLED', 'This account is disabled.');
-    request.caller = { subscription, account };
+    const result: VerifiedToken = {
+      accountId: claims.sub,
+      grantId: typeof claims[GRANT_CLAIM] === 'string' ? claims[GRANT_CLAIM] : null,
+      // The provider always sets exp; a token without one lives as long as the provider's.
+      expiresAt:
+        typeof claims.exp === 'number'
+          ? claims.exp * 1000
+          : now.getTime() + deps.config.oauth.accessTokenTtlSeconds * 1000,
+    };
+    deps.cache.rememberToken(token, result, now.getTime());
+    return result;
   }
 }

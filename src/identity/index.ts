@@ -11,7 +11,8 @@ export {
   registerClient,
 } from './oidc.js';
 export { registerOidcRoutes } from './oidc-routes.js';
-export { purgeExpiredOidcPayloads } from './oidc-store.js';
+export { CallerCache } from './caller-cache.js';
+export { grantStands, purgeExpiredOidcPayloads } from './oidc-store.js';
 export {
   type Account,
   IdentityError,

@@ -38,7 +38,12 @@ function payloadAtRest(payload: AdapterPayload): string {
  * client or the browser holds, and is given back to the provider only when it presents it.
  * OAuth clients live in their own table and are read here for the `Client` model.
  */
-export function oidcAdapterFactory(db: Kysely<Database>, clock: Clock) {
+export function oidcAdapterFactory(
+  db: Kysely<Database>,
+  clock: Clock,
+  /** Told when grants may have been revoked (after the change is stored). */
+  grantsChanged: () => void = () => undefined,
+) {
   return class KyselyOidcAdapter implements Adapter {
     constructor(private readonly model: string) {}
 
@@ -107,10 +112,12 @@ export function oidcAdapterFactory(db: Kysely<Database>, clock: Clock) {
         .where('model', '=', this.model)
         .where('id', '=', hashAtRest(id))
         .execute();
+      if (this.model === 'Grant') grantsChanged();
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
       await db.deleteFrom('oidc_payloads').where('grant_id', '=', grantId).execute();
+      grantsChanged();
     }
 
     private async findWhere(
@@ -132,6 +139,23 @@ export function oidcAdapterFactory(db: Kysely<Database>, clock: Clock) {
       return payload;
     }
   };
+}
+
+/** Whether a grant of the provider still stands: stored, and not expired. */
+export async function grantStands(
+  db: Kysely<Database>,
+  clock: Clock,
+  grantId: string,
+): Promise<boolean> {
+  const row = await db
+    .selectFrom('oidc_payloads')
+    .select('expires_at')
+    .where('model', '=', 'Grant')
+    .where('id', '=', hashAtRest(grantId))
+    .executeTakeFirst();
+  return (
+    row !== undefined && (row.expires_at === null || row.expires_at > clock.now().toISOString())
+  );
 }
 
 /** Deletes expired provider state; returns how many rows went. */

@@ -16,6 +16,11 @@ import type { IdentityStore } from './store.js';
 
 /** Scope that grants access to the partner API (the resource server). */
 export const API_SCOPE = 'api';
+/**
+ * Claim of an access token naming the grant it was issued under: a token of a grant that was
+ * revoked (sign-out, a revoked or replayed refresh token) is refused, though its signature holds.
+ */
+export const GRANT_CLAIM = 'gid';
 /** Client used by operator tools (`witty token`); its redirect URI is never used. */
 export const OPERATOR_CLIENT_ID = 'witty-operator';
 
@@ -66,6 +71,8 @@ export interface OidcDependencies {
   identityStore: IdentityStore;
   clock: Clock;
   signingKeys: JWK[];
+  /** Told after grants may have been revoked. */
+  grantsChanged?: () => void;
 }
 
 /** The platform's OpenID Connect provider (authorization code + PKCE, rotating refresh tokens). */
@@ -85,7 +92,7 @@ export async function createOidcProvider(deps: OidcDependencies): Promise<Provid
   };
 
   const provider = new Provider(config.publicUrl, {
-    adapter: oidcAdapterFactory(deps.db, clock),
+    adapter: oidcAdapterFactory(deps.db, clock, deps.grantsChanged),
     jwks: { keys: deps.signingKeys },
     cookies: { keys: [cookieKey] },
     routes: OIDC_ROUTES,
@@ -96,6 +103,10 @@ export async function createOidcProvider(deps: OidcDependencies): Promise<Provid
       profile: ['given_name', 'family_name'],
     },
     pkce: { required: () => true },
+    extraTokenClaims: (_ctx, token) =>
+      token.kind === 'AccessToken' && typeof token.grantId === 'string'
+        ? { [GRANT_CLAIM]: token.grantId }
+        : undefined,
     // Client secrets are stored hashed, so methods that need the secret itself as a key
     // (client_secret_jwt) are not offered.
     clientAuthMethods: ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'],

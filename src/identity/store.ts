@@ -7,7 +7,15 @@ export type SubscriptionRow = Selectable<SubscriptionsTable>;
 
 /** SQL of the identity feature: accounts, subscriptions, keys, OAuth clients, signing keys. */
 export class IdentityStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    /**
+     * Told after a change to what the API's authentication checks (a key, a subscription's
+     * state, an account's being enabled), once it is stored: the caches of checked callers
+     * forget what they knew.
+     */
+    private readonly changed: () => void = () => undefined,
+  ) {}
 
   findAccountById(id: string): Promise<AccountRow | undefined> {
     return this.db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
@@ -45,6 +53,7 @@ export class IdentityStore {
       .set({ enabled: enabled ? 1 : 0, updated_at: at })
       .where('id', '=', accountId)
       .executeTakeFirst();
+    this.changed();
     return result.numUpdatedRows > 0n;
   }
 
@@ -160,6 +169,7 @@ export class IdentityStore {
       .where('id', '=', id)
       .where('state', '=', 'pending')
       .executeTakeFirst();
+    this.changed();
     return result.numUpdatedRows > 0n;
   }
 
@@ -187,6 +197,7 @@ export class IdentityStore {
       .set({ state, updated_at: updatedAt })
       .where('id', '=', id)
       .executeTakeFirst();
+    this.changed();
     return result.numUpdatedRows > 0n;
   }
 
@@ -227,6 +238,7 @@ export class IdentityStore {
         })
         .execute();
     });
+    this.changed();
   }
 
   async revokeKeys(
@@ -241,6 +253,7 @@ export class IdentityStore {
       .where('slot', '=', slot)
       .where('revoked_at', 'is', null)
       .execute();
+    this.changed();
   }
 
   /** The subscription and its owner for a key hash, with the key's revocation time. */

@@ -175,6 +175,37 @@ describeEachDialect('OAuth 2.0 authorization code + PKCE over HTTP', (dialect) =
         refresh_token: rotated.refresh_token,
       });
       expect(afterReplay.status).toBe(400);
+      // And the access tokens of that grant, though their signature still holds.
+      const api = await callApi(rotated.access_token);
+      expect(api.status).toBe(401);
+      expect(await api.json()).toMatchObject({ code: 'ACCESS_TOKEN_INVALID' });
+    });
+  });
+
+  it('revoking the refresh token (RFC 7009) ends the access tokens of its grant', async () => {
+    const { verifier, challenge } = pkcePair();
+    const { code } = await authorize(new Browser(), challenge);
+    const tokens = (await (
+      await token({
+        grant_type: 'authorization_code',
+        code: code!,
+        redirect_uri: REDIRECT_URI,
+        code_verifier: verifier,
+      })
+    ).json()) as TokenResponse;
+    expect(decodeJwt(tokens.access_token).gid).toEqual(expect.any(String));
+    expect((await callApi(tokens.access_token)).status).toBe(200);
+    const revoked = await fetch(`${base}/oauth2/revoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ client_id: CLIENT_ID, token: tokens.refresh_token }).toString(),
+    });
+    expect(revoked.status).toBe(200);
+    const api = await callApi(tokens.access_token);
+    expect(api.status).toBe(401);
+    expect(await api.json()).toMatchObject({
+      code: 'ACCESS_TOKEN_INVALID',
+      detail: 'The access token was revoked.',
     });
   });
 
