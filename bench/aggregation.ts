@@ -18,6 +18,7 @@ import { tariffTypeOf, valueKeyOf, type TariffId } from '../src/domain/tariffs.j
 import { TelemetryService } from '../src/telemetry/service.js';
 import { TelemetryStore, type PlacedSample } from '../src/telemetry/store.js';
 import { freshDatabase, type TestDialect } from '../test/helpers/test-app.js';
+import { recordFigure } from './figures.js';
 
 const { values } = parseArgs({
   options: {
@@ -179,6 +180,29 @@ async function main() {
         '',
       ].join('\n'),
     );
+    const database = dialect === 'postgres' ? 'postgresql' : 'sqlite';
+    const conditions = { database, stations: STATIONS, days: DAYS, queries: QUERIES };
+    const suffix = dialect === 'postgres' ? '.postgresql' : '';
+    const query = `sum at step=day over ${DAYS} days for one station`;
+    for (const p of ['p50', 'p99'] as const)
+      recordFigure({
+        bench: 'aggregation',
+        id: `aggregation.rollups-${p}${suffix}`,
+        label: `${query}, through the rollups, ${p}`,
+        value: result.rollups[p],
+        unit: 'ms',
+        baseline: { label: 'raw GROUP BY day and tariff over the samples', value: result.raw[p] },
+        ratio: result.rollups[p] / result.raw[p],
+        conditions,
+      });
+    recordFigure({
+      bench: 'aggregation',
+      id: `aggregation.ingest${suffix}`,
+      label: 'samples written, a week per transaction',
+      value: result.samples / result.seconds,
+      unit: 'samples/s',
+      conditions,
+    });
   }
 }
 

@@ -18,6 +18,7 @@ import { buildPlatform } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { issueOperatorAccessToken } from '../src/identity/index.js';
 import { freePort } from '../test/helpers/http.js';
+import { recordFigure } from './figures.js';
 import { cpuSeconds, rssBytes, runLoadGenerator, startProcess as start } from './processes.js';
 import { associateStation, benchInstallation, benchOwner } from './provision.js';
 
@@ -235,6 +236,92 @@ async function main() {
     process.stdout.write(
       `${row[0]!.padEnd(30)}${row[1]!.padStart(12)}${row[2]!.padStart(12)}${row[3]!.padStart(8)}\n`,
     );
+
+  const conditions = {
+    database: config.database.dialect === 'postgres' ? 'postgresql' : 'sqlite',
+    stations: N,
+    speed: SPEED,
+    seconds: SECONDS,
+  };
+  const bareLabel = 'bare ws server, same load';
+  const compared = (id: string, label: string, unit: string, value: number, bareValue: number) => ({
+    bench: 'gateway',
+    id: `gateway.${id}`,
+    label,
+    value,
+    unit,
+    baseline: { label: bareLabel, value: bareValue },
+    ratio: value / bareValue,
+    conditions,
+  });
+  recordFigure({
+    ...compared(
+      'stations-held',
+      'stations held',
+      'stations',
+      platformResult.connected,
+      bareResult.connected,
+    ),
+    target: { of: 'value', atLeast: N, text: `every station (${N}) held` },
+  });
+  recordFigure(
+    compared(
+      'connect-time',
+      'time to connect every station',
+      's',
+      platformResult.connectSeconds,
+      bareResult.connectSeconds,
+    ),
+  );
+  // With few stations the RSS growth is lost in the heap's own moves, and may be negative.
+  const rssMeasured = platformKb > 0 && bareKb > 0;
+  recordFigure({
+    ...compared('rss-per-station', 'server RSS per station', 'KiB', platformKb, bareKb),
+    ...(rssMeasured
+      ? {}
+      : { ratio: undefined, note: 'RSS growth not positive: too few stations to measure it' }),
+    target: { of: 'ratio', atMost: 2, text: '≤ 2 × the bare ws server' },
+  });
+  recordFigure({
+    ...compared(
+      'messages-stored',
+      'messages stored per second',
+      'messages/s',
+      platformResult.messagesPerSecond,
+      bareResult.messagesPerSecond,
+    ),
+    note:
+      platformResult.skipped + platformResult.failed > 0
+        ? `${platformResult.failed} failed calls, ${platformResult.skipped} turns skipped (a station's last exchange unanswered)`
+        : undefined,
+  });
+  recordFigure(
+    compared(
+      'cpu-per-message',
+      'server CPU per message',
+      'µs',
+      platformResult.cpuPerMessageUs,
+      bareResult.cpuPerMessageUs,
+    ),
+  );
+  const commandConditions = { ...conditions, commands: latencies.length };
+  recordFigure({
+    bench: 'gateway',
+    id: 'gateway.command-p50',
+    label: 'command round trip p50 (set-charge-mode, API to station and back)',
+    value: percentile(latencies, 50),
+    unit: 'ms',
+    conditions: commandConditions,
+  });
+  recordFigure({
+    bench: 'gateway',
+    id: 'gateway.command-p99',
+    label: 'command round trip p99 (set-charge-mode, API to station and back)',
+    value: percentile(latencies, 99),
+    unit: 'ms',
+    target: { of: 'value', atMost: 50, text: '≤ 50 ms' },
+    conditions: commandConditions,
+  });
   process.exit(0);
 }
 

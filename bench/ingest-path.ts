@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { buildPlatform } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { deviceOnlyHandlers, ocppHandlers } from '../src/gateway/handlers.js';
+import { recordFigure } from './figures.js';
 
 const { values } = parseArgs({
   options: {
@@ -132,6 +133,32 @@ async function main() {
     process.stdout.write(
       `${row[0]!.padEnd(24)}${row[1]!.padStart(14)}${row[2]!.padStart(12)}${row[3]!.padStart(8)}\n`,
     );
+  const conditions = {
+    database: process.env.DATABASE_URL ? 'postgresql' : 'sqlite',
+    stations: N,
+    seconds: SECONDS,
+  };
+  const baselineLabel = 'the same loop, 10 stations at once';
+  recordFigure({
+    bench: 'ingest-path',
+    id: 'ingest-path.messages-stored',
+    label: `Heartbeat and MeterValues stored per second, ${N} stations at once, in-process`,
+    value: loaded.perSecond,
+    unit: 'messages/s',
+    baseline: { label: baselineLabel, value: baseline.perSecond },
+    ratio: loaded.perSecond / baseline.perSecond,
+    conditions,
+  });
+  recordFigure({
+    bench: 'ingest-path',
+    id: 'ingest-path.cpu-per-message',
+    label: `CPU per message, ${N} stations at once`,
+    value: loaded.cpuPerMessageUs,
+    unit: 'µs',
+    baseline: { label: baselineLabel, value: baseline.cpuPerMessageUs },
+    ratio: loaded.cpuPerMessageUs / baseline.cpuPerMessageUs,
+    conditions,
+  });
   process.exit(0);
 }
 

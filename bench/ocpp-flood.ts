@@ -12,6 +12,7 @@ import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { freePort } from '../test/helpers/http.js';
 import { freshDatabase } from '../test/helpers/test-app.js';
+import { recordFigure } from './figures.js';
 
 const { values } = parseArgs({
   options: {
@@ -96,6 +97,17 @@ try {
       '',
     ].join('\n'),
   );
+  recordFigure({
+    bench: 'ocpp-flood',
+    id: 'ocpp-flood.healthz-p99',
+    label: '/healthz latency p99 while one station pipelines CALLs',
+    value: percentile(during, 99),
+    unit: 'ms',
+    baseline: { label: 'the same polls with no flood', value: percentile(baseline, 99) },
+    ratio: percentile(during, 99) / percentile(baseline, 99),
+    conditions: { database: 'sqlite', calls: CALLS, polls: POLLS },
+    note: `flood: ${answered} answered, ${refused} refused, connection closed with ${code}`,
+  });
 } finally {
   await app.close();
   await database.drop();

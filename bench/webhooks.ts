@@ -24,6 +24,7 @@ import { loadConfig } from '../src/config.js';
 import { openStore } from '../src/db/database.js';
 import { MAX_SUBSCRIPTIONS_PER_INSTALLATION } from '../src/notifications/service.js';
 import { freePort } from '../test/helpers/http.js';
+import { recordFigure } from './figures.js';
 import { cpuSeconds, startProcess as start } from './processes.js';
 import { associateStation, benchInstallation, benchOwner } from './provision.js';
 import { freshPostgres } from './webhooks-database.js';
@@ -382,6 +383,40 @@ async function main() {
       `(${final.repeats} repeated), the last ${drainSeconds.toFixed(1)} s after the load stopped` +
       `${final.distinct < stored ? ' — SOME NEVER ARRIVED' : ''}\n`,
   );
+
+  const conditions = {
+    database: dialect === 'postgres' ? 'postgresql' : 'sqlite',
+    installations: INSTALLATIONS,
+    subscriptions: SUBSCRIPTIONS,
+    offeredEventsPerSecond: RATE,
+    seconds: SECONDS,
+    endpointConcurrency: ENDPOINT_CONCURRENCY,
+  };
+  const suffix = dialect === 'postgres' ? '.postgresql' : '';
+  const bareLabel = `bare keep-alive POST loop, ${ENDPOINT_CONCURRENCY} in flight`;
+  recordFigure({
+    bench: 'webhooks',
+    id: `webhooks.deliveries${suffix}`,
+    label: 'webhook deliveries per second, end to end',
+    value: platformRate,
+    unit: 'deliveries/s',
+    baseline: { label: bareLabel, value: bareRate },
+    ratio: platformRate / bareRate,
+    target: { of: 'value', atLeast: 2000, text: '≥ 2,000 deliveries/s on one 2-core node' },
+    conditions,
+    note: `${perSecond(after.acknowledged - before.acknowledged).toFixed(0)} events stored/s of ${perSecond(after.offered - before.offered).toFixed(0)} offered, each delivered ${SUBSCRIPTIONS} times`,
+  });
+  recordFigure({
+    bench: 'webhooks',
+    id: `webhooks.latency-p99${suffix}`,
+    label: 'event→POST latency p99 (station timestamp to arrival)',
+    value: measured.p99,
+    unit: 'ms',
+    baseline: { label: bareLabel, value: baseline.p99 },
+    ratio: measured.p99 / baseline.p99,
+    target: { of: 'value', atMost: 200, text: '≤ 200 ms' },
+    conditions,
+  });
   process.exit(final.distinct < stored ? 1 : 0);
 }
 
