@@ -45,6 +45,10 @@ function deviceUpdate(columns: (keyof DeviceStateUpdate)[]): DeviceUpdate {
   return query;
 }
 
+const deviceByUid = new ReusableQuery(['uid'], (db: Executor, { uid }: { uid: string }) =>
+  db.selectFrom('devices').selectAll().where('uid', '=', uid),
+);
+
 const connectorsOf = new ReusableQuery(['uid'], (db: Executor, { uid }: { uid: string }) =>
   db.selectFrom('connector_states').selectAll().where('uid', '=', uid).orderBy('connector_id'),
 );
@@ -69,7 +73,7 @@ export class DeviceStore {
   }
 
   find(uid: string): Promise<DeviceRow | undefined> {
-    return this.db.selectFrom('devices').selectAll().where('uid', '=', uid).executeTakeFirst();
+    return deviceByUid.takeFirst(this.db, { uid });
   }
 
   findBySerial(serialNumber: string): Promise<DeviceRow | undefined> {

@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import { ReusableQuery } from '../db/reusable-query.js';
 import { atomically, type Executor } from '../db/unit-of-work.js';
 import type { InstallationsTable } from '../db/schema.js';
 
@@ -8,34 +9,42 @@ export type MembershipRole = 'owner' | 'installer';
 /** An installation as one account sees it: the row and the account's role on it. */
 export type InstallationWithRole = InstallationRow & { role_code: MembershipRole; enabled: number };
 
+// What every API call on an installation runs, compiled once (src/db/reusable-query.ts).
+
+const memberships = (db: Executor, accountId: string) =>
+  db
+    .selectFrom('installations as i')
+    .innerJoin('installation_users as u', 'u.installation_id', 'i.id')
+    .selectAll('i')
+    .select(['u.role_code', 'u.enabled'])
+    .where('u.account_id', '=', accountId);
+
+const membershipsOf = new ReusableQuery(
+  ['accountId'],
+  (db: Executor, { accountId }: { accountId: string }) =>
+    memberships(db, accountId).orderBy('i.id'),
+);
+
+const membershipIn = new ReusableQuery(
+  ['installationId', 'accountId'],
+  (db: Executor, { installationId, accountId }: { installationId: number; accountId: string }) =>
+    memberships(db, accountId).where('i.id', '=', installationId),
+);
+
 /** SQL of the installations feature. */
 export class InstallationStore {
   constructor(private readonly db: Executor) {}
 
   /** Installations the account belongs to, with its role, in creation order. */
-  listForAccount(accountId: string): Promise<InstallationWithRole[]> {
-    return this.db
-      .selectFrom('installations as i')
-      .innerJoin('installation_users as u', 'u.installation_id', 'i.id')
-      .selectAll('i')
-      .select(['u.role_code', 'u.enabled'])
-      .where('u.account_id', '=', accountId)
-      .orderBy('i.id')
-      .execute();
+  async listForAccount(accountId: string): Promise<InstallationWithRole[]> {
+    return (await membershipsOf.execute(this.db, { accountId })).rows;
   }
 
   findForAccount(
     installationId: number,
     accountId: string,
   ): Promise<InstallationWithRole | undefined> {
-    return this.db
-      .selectFrom('installations as i')
-      .innerJoin('installation_users as u', 'u.installation_id', 'i.id')
-      .selectAll('i')
-      .select(['u.role_code', 'u.enabled'])
-      .where('i.id', '=', installationId)
-      .where('u.account_id', '=', accountId)
-      .executeTakeFirst();
+    return membershipIn.takeFirst(this.db, { installationId, accountId });
   }
 
   /** Creates an installation and its owner membership in one transaction. */

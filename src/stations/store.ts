@@ -49,6 +49,44 @@ const openSessionOnConnector = new ReusableQuery(
     openSessions(db, uid).where('connector_id', '=', connectorId).orderBy('id', 'desc').limit(1),
 );
 
+// What every read of a station runs.
+
+const stationIn = new ReusableQuery(
+  ['installationId', 'stationId'],
+  (db: Executor, { installationId, stationId }: { installationId: number; stationId: string }) =>
+    db
+      .selectFrom('charging_stations')
+      .selectAll()
+      .where('installation_id', '=', installationId)
+      .where('id', '=', stationId),
+);
+
+const currentSessionOf = new ReusableQuery(
+  ['stationId'],
+  (db: Executor, { stationId }: { stationId: string }) =>
+    db
+      .selectFrom('charging_sessions')
+      .selectAll()
+      .where('station_id', '=', stationId)
+      .where('stopped_at', 'is', null)
+      .orderBy('id', 'desc')
+      .limit(1),
+);
+
+const lastSessionOf = new ReusableQuery(
+  ['stationId'],
+  (db: Executor, { stationId }: { stationId: string }) =>
+    db
+      .selectFrom('charging_sessions')
+      .selectAll()
+      .where('station_id', '=', stationId)
+      .where('stopped_at', 'is not', null)
+      .where('refused', '=', 0)
+      .orderBy('stopped_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(1),
+);
+
 /** SQL of charging stations: associations, sessions and commands. */
 export class StationStore {
   constructor(private readonly db: Executor) {}
@@ -62,12 +100,7 @@ export class StationStore {
   }
 
   find(installationId: number, stationId: string): Promise<StationRow | undefined> {
-    return this.db
-      .selectFrom('charging_stations')
-      .selectAll()
-      .where('installation_id', '=', installationId)
-      .where('id', '=', stationId)
-      .executeTakeFirst();
+    return stationIn.takeFirst(this.db, { installationId, stationId });
   }
 
   /**
@@ -185,24 +218,8 @@ export class StationStore {
   /** The station's open session and its last closed one. */
   async sessionsOf(stationId: string): Promise<{ current?: SessionRow; last?: SessionRow }> {
     const [current, last] = await Promise.all([
-      this.db
-        .selectFrom('charging_sessions')
-        .selectAll()
-        .where('station_id', '=', stationId)
-        .where('stopped_at', 'is', null)
-        .orderBy('id', 'desc')
-        .limit(1)
-        .executeTakeFirst(),
-      this.db
-        .selectFrom('charging_sessions')
-        .selectAll()
-        .where('station_id', '=', stationId)
-        .where('stopped_at', 'is not', null)
-        .where('refused', '=', 0)
-        .orderBy('stopped_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(1)
-        .executeTakeFirst(),
+      currentSessionOf.takeFirst(this.db, { stationId }),
+      lastSessionOf.takeFirst(this.db, { stationId }),
     ]);
     return { current, last };
   }

@@ -1,4 +1,5 @@
 import { sql, type Selectable } from 'kysely';
+import { ReusableQuery } from '../db/reusable-query.js';
 import { atomically, type Executor } from '../db/unit-of-work.js';
 import type { LogRecordsTable, MeasureRollupTable, MeasureSamplesTable } from '../db/schema.js';
 
@@ -63,6 +64,20 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   for (let i = 0; i < items.length; i += size) result.push(items.slice(i, i + size));
   return result;
 }
+
+const sumsBySession = (db: Executor, measure: string, sessionIds: readonly number[]) =>
+  db
+    .selectFrom('measure_samples')
+    .select(['session_id', (eb) => eb.fn.sum<number>('value').as('total')])
+    .where('measure', '=', measure)
+    .where('session_id', 'in', [...sessionIds])
+    .groupBy('session_id');
+
+const sumOfTwoSessions = new ReusableQuery(
+  ['measure', 'first', 'second'],
+  (db: Executor, { measure, first, second }: { measure: string; first: number; second: number }) =>
+    sumsBySession(db, measure, [first, second]),
+);
 
 /** SQL of measures (raw 10-minute samples, hourly and daily rollups) and logs. */
 export class TelemetryStore {
@@ -202,13 +217,17 @@ export class TelemetryStore {
   /** Sum of a measure's samples per session (the cost of sessions). */
   async sumBySession(measure: string, sessionIds: readonly number[]): Promise<Map<number, number>> {
     if (sessionIds.length === 0) return new Map();
-    const rows = await this.db
-      .selectFrom('measure_samples')
-      .select(['session_id', (eb) => eb.fn.sum<number>('value').as('total')])
-      .where('measure', '=', measure)
-      .where('session_id', 'in', [...sessionIds])
-      .groupBy('session_id')
-      .execute();
+    // A station's read asks for its current and last sessions: one query, compiled once.
+    const rows =
+      sessionIds.length <= 2
+        ? (
+            await sumOfTwoSessions.execute(this.db, {
+              measure,
+              first: sessionIds[0]!,
+              second: sessionIds[1] ?? sessionIds[0]!,
+            })
+          ).rows
+        : await sumsBySession(this.db, measure, sessionIds).execute();
     return new Map(rows.map((row) => [Number(row.session_id), Number(row.total)]));
   }
 
