@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
-import type { DeviceStore } from '../devices/index.js';
+import type { DeviceRow, DeviceStore } from '../devices/index.js';
 import { carPlugStatusOf, isPlugged } from '../domain/station-state.js';
 import { ApiError } from '../errors.js';
 import type { Caller } from '../identity/index.js';
@@ -59,6 +59,13 @@ export function uidOfAssociation(request: Pick<AssociateRequest, 'uid' | 'qrCode
   return uid;
 }
 
+function stationNotFound(installationId: number, stationId: string): ApiError {
+  return new ApiError(
+    'STATION_NOT_FOUND',
+    `Charging station ${stationId} is not on installation ${installationId}.`,
+  );
+}
+
 /** Charging stations: association, live state and commands. */
 export class StationService {
   constructor(
@@ -72,10 +79,11 @@ export class StationService {
     },
   ) {}
 
-  private async facts(station: StationRow): Promise<StationFacts> {
+  /** What the station's model is made of; its device when the caller already read it. */
+  private async facts(station: StationRow, known?: DeviceRow): Promise<StationFacts> {
     const { devices, stations } = this.deps;
     const [device, connectors, sessions] = await Promise.all([
-      devices.find(station.uid),
+      known ?? devices.find(station.uid),
       devices.connectors(station.uid),
       stations.sessionsOf(station.id),
     ]);
@@ -99,12 +107,7 @@ export class StationService {
   ): Promise<{ station: StationRow; role: 'owner' | 'installer' }> {
     const installation = await this.deps.access.require(caller, installationId, need);
     const station = await this.deps.stations.find(installationId, stationId);
-    if (!station) {
-      throw new ApiError(
-        'STATION_NOT_FOUND',
-        `Charging station ${stationId} is not on installation ${installationId}.`,
-      );
-    }
+    if (!station) throw stationNotFound(installationId, stationId);
     return { station, role: installation.role_code };
   }
 
@@ -120,8 +123,11 @@ export class StationService {
   }
 
   async get(caller: Caller, installationId: number, stationId: string): Promise<ChargingStation> {
-    const { station, role } = await this.require(caller, installationId, stationId, 'read');
-    return forRole(toChargingStation(await this.facts(station), this.deps.clock.now()), role);
+    const installation = await this.deps.access.require(caller, installationId, 'read');
+    const found = await this.deps.stations.findWithFullDevice(installationId, stationId);
+    if (!found) throw stationNotFound(installationId, stationId);
+    const facts = await this.facts(found.station, found.device);
+    return forRole(toChargingStation(facts, this.deps.clock.now()), installation.role_code);
   }
 
   /** Associates a device of the registry with the installation (one station per installation). */

@@ -1,6 +1,6 @@
 import type { Selectable, Updateable } from 'kysely';
 import { ReusableQuery } from '../db/reusable-query.js';
-import { LIVE_DEVICE_COLUMNS, type LiveDevice } from '../devices/index.js';
+import { LIVE_DEVICE_COLUMNS, type DeviceRow, type LiveDevice } from '../devices/index.js';
 import { atomically, type Executor } from '../db/unit-of-work.js';
 import type {
   ChargingSessionsTable,
@@ -61,6 +61,27 @@ const stationIn = new ReusableQuery(
       .where('id', '=', stationId),
 );
 
+const stationWithDeviceIn = new ReusableQuery(
+  ['installationId', 'stationId'],
+  (db: Executor, { installationId, stationId }: { installationId: number; stationId: string }) =>
+    db
+      .selectFrom('charging_stations as s')
+      .innerJoin('devices', 'devices.uid', 's.uid')
+      .selectAll('devices')
+      .select([
+        's.id as s_id',
+        's.installation_id as s_installation_id',
+        's.installation_date as s_installation_date',
+        's.timezone as s_timezone',
+        's.culture as s_culture',
+        's.friendly_name as s_friendly_name',
+        's.average_ev_consumption as s_average_ev_consumption',
+        's.authorize_tic as s_authorize_tic',
+      ])
+      .where('s.installation_id', '=', installationId)
+      .where('s.id', '=', stationId),
+);
+
 const currentSessionOf = new ReusableQuery(
   ['stationId'],
   (db: Executor, { stationId }: { stationId: string }) =>
@@ -73,6 +94,7 @@ const currentSessionOf = new ReusableQuery(
       .limit(1),
 );
 
+// Two statements: as one UNION of the two, SQLite takes twenty times as long.
 const lastSessionOf = new ReusableQuery(
   ['stationId'],
   (db: Executor, { stationId }: { stationId: string }) =>
@@ -101,6 +123,40 @@ export class StationStore {
 
   find(installationId: number, stationId: string): Promise<StationRow | undefined> {
     return stationIn.takeFirst(this.db, { installationId, stationId });
+  }
+
+  /** A station of an installation and its device (every column), in one query. */
+  async findWithFullDevice(
+    installationId: number,
+    stationId: string,
+  ): Promise<{ station: StationRow; device: DeviceRow } | undefined> {
+    const row = await stationWithDeviceIn.takeFirst(this.db, { installationId, stationId });
+    if (!row) return undefined;
+    const {
+      s_id,
+      s_installation_id,
+      s_installation_date,
+      s_timezone,
+      s_culture,
+      s_friendly_name,
+      s_average_ev_consumption,
+      s_authorize_tic,
+      ...device
+    } = row;
+    return {
+      device,
+      station: {
+        id: s_id,
+        uid: device.uid,
+        installation_id: s_installation_id,
+        installation_date: s_installation_date,
+        timezone: s_timezone,
+        culture: s_culture,
+        friendly_name: s_friendly_name,
+        average_ev_consumption: s_average_ev_consumption,
+        authorize_tic: s_authorize_tic,
+      },
+    };
   }
 
   /**
