@@ -49,6 +49,7 @@ describe('loadConfig', () => {
           keepAliveTimeoutMs: 10_000,
           bodyLimitBytes: 65_536,
           maxHeaderBytes: 16_384,
+          authCacheSeconds: 2,
         },
         metricsToken: null,
         signIn: { freeFailures: 5, maxDelaySeconds: 900 },
@@ -178,6 +179,12 @@ describe('loadConfig', () => {
         file: '/var/lib/witty/other.db',
       });
     });
+  });
+
+  it('WITTY_AUTH_CACHE_SECONDS bounds how long checked callers are trusted: 2 s, 0 to 5', () => {
+    expect(loadConfig({}).http.authCacheSeconds).toBe(2);
+    expect(loadConfig({ WITTY_AUTH_CACHE_SECONDS: '0' }).http.authCacheSeconds).toBe(0);
+    expect(() => loadConfig({ WITTY_AUTH_CACHE_SECONDS: '6' })).toThrow(/WITTY_AUTH_CACHE_SECONDS/);
   });
 
   describe('public URL and API audience', () => {
