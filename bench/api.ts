@@ -172,7 +172,11 @@ async function main() {
   line('GET /healthz', runs.healthz, runs.bareStation);
   line('GET /v1/installations, no key (401)', runs.unauthenticated, runs.bareStation);
 
-  const conditions = { database: dialect, connections: CONNECTIONS, seconds: SECONDS };
+  const conditions = {
+    database: dialect === 'postgres' ? 'postgresql' : 'sqlite',
+    connections: CONNECTIONS,
+    seconds: SECONDS,
+  };
   let failed = 0;
   for (const [id, label, run, baseline] of [
     [
@@ -192,7 +196,7 @@ async function main() {
     failed += run.non2xx + run.errors;
     recordFigure({
       bench: 'api',
-      id: `${id}${dialect === 'postgres' ? '.postgres' : ''}`,
+      id: `${id}${dialect === 'postgres' ? '.postgresql' : ''}`,
       label,
       value: Math.round(run.requestsPerSecond),
       unit: 'req/s',
