@@ -1,19 +1,31 @@
 /** The habits of the simulated household: its consumption and when the car is home. */
 
+// Building an Intl.DateTimeFormat costs far more than formatting with it (the history
+// backfill asks twice per simulated 10 minutes): one of each per zone.
+const hourFormats = new Map<string, Intl.DateTimeFormat>();
+const weekdayFormats = new Map<string, Intl.DateTimeFormat>();
+
+function formatIn(
+  formats: Map<string, Intl.DateTimeFormat>,
+  zone: string,
+  options: Intl.DateTimeFormatOptions,
+): Intl.DateTimeFormat {
+  let format = formats.get(zone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-GB', { ...options, timeZone: zone });
+    formats.set(zone, format);
+  }
+  return format;
+}
+
 /** Hour of the day (0–23) in the zone. */
 export function localHour(instant: Date, zone: string): number {
-  return Number(
-    new Intl.DateTimeFormat('en-GB', { hour: 'numeric', hourCycle: 'h23', timeZone: zone }).format(
-      instant,
-    ),
-  );
+  return Number(formatIn(hourFormats, zone, { hour: 'numeric', hourCycle: 'h23' }).format(instant));
 }
 
 /** Day of the week in the zone, Monday 0 … Sunday 6. */
 export function localWeekday(instant: Date, zone: string): number {
-  const day = new Intl.DateTimeFormat('en-GB', { weekday: 'short', timeZone: zone }).format(
-    instant,
-  );
+  const day = formatIn(weekdayFormats, zone, { weekday: 'short' }).format(instant);
   return ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].indexOf(day);
 }
 

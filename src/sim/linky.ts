@@ -384,6 +384,8 @@ export class VirtualLinky {
   // Integer milliwatt-hours, so that many fractional additions never drift; the wire shows Wh.
   private readonly milliWh = new Map<TariffId, number>();
   private apparentPowerVa = 0;
+  /** The tariffs of the last instants asked for, newest first. */
+  private readonly recentTariffs: { time: number; tariff: TariffId }[] = [];
 
   constructor(options: LinkyOptions) {
     const { subscription } = options;
@@ -450,7 +452,15 @@ export class VirtualLinky {
 
   /** The tariff in force at the instant, by this meter's calendar. */
   tariffAt(instant: Date): TariffId {
-    return currentTariff(instant, this.options);
+    // A step asks for the same instants several times (decide, consume, the frame at its end,
+    // which is the next step's start); placing an instant in its zone is the costly part.
+    const time = instant.getTime();
+    const known = this.recentTariffs.find((entry) => entry.time === time);
+    if (known) return known.tariff;
+    const tariff = currentTariff(instant, this.options);
+    this.recentTariffs.unshift({ time, tariff });
+    this.recentTariffs.length = Math.min(this.recentTariffs.length, 2);
+    return tariff;
   }
 
   /** Consumes energy at the instant: adds it to the index of the tariff in force. */
