@@ -107,7 +107,7 @@ export async function ingestTic(
       at,
     );
   }
-  await grid.update(meter.id, {
+  await grid.recordTic(meter.id, {
     tic_type: reading.ticType,
     subscription: reading.subscription ?? meter.subscription,
     current_tariff: reading.currentTariff ?? meter.current_tariff,

@@ -1,9 +1,57 @@
 import type { Selectable, Updateable } from 'kysely';
+import { ReusableQuery } from '../db/reusable-query.js';
 import { atomically, type Executor } from '../db/unit-of-work.js';
 import type { GridMetersTable, TariffPricesTable } from '../db/schema.js';
 
 export type GridMeterRow = Selectable<GridMetersTable>;
 export type PriceRow = Selectable<TariffPricesTable>;
+
+/** What a TIC frame changes of its meter (grid/ingest.ts). */
+export type TicUpdate = Pick<
+  GridMeterRow,
+  | 'tic_type'
+  | 'subscription'
+  | 'current_tariff'
+  | 'indexes'
+  | 'total_index_wh'
+  | 'intensity_subscribed'
+  | 'last_tic_at'
+>;
+
+// What every TIC frame runs, compiled once (src/db/reusable-query.ts).
+
+const meterOfStation = new ReusableQuery(
+  ['stationId'],
+  (db: Executor, { stationId }: { stationId: string }) =>
+    db.selectFrom('grid_meters').selectAll().where('station_id', '=', stationId),
+);
+
+const pricesOf = new ReusableQuery(
+  ['installationId'],
+  (db: Executor, { installationId }: { installationId: number }) =>
+    db
+      .selectFrom('tariff_prices')
+      .selectAll()
+      .where('installation_id', '=', installationId)
+      .orderBy('tariff_id')
+      .orderBy('begin_date', 'desc')
+      .orderBy('id', 'desc'),
+);
+
+const ticUpdate = new ReusableQuery(
+  [
+    'id',
+    'tic_type',
+    'subscription',
+    'current_tariff',
+    'indexes',
+    'total_index_wh',
+    'intensity_subscribed',
+    'last_tic_at',
+  ],
+  (db: Executor, { id, ...values }: TicUpdate & { id: string }) =>
+    db.updateTable('grid_meters').set(values).where('id', '=', id),
+);
 
 /** SQL of grid meters and tariff prices. */
 export class GridStore {
@@ -27,27 +75,21 @@ export class GridStore {
   }
 
   findByStation(stationId: string): Promise<GridMeterRow | undefined> {
-    return this.db
-      .selectFrom('grid_meters')
-      .selectAll()
-      .where('station_id', '=', stationId)
-      .executeTakeFirst();
+    return meterOfStation.takeFirst(this.db, { stationId });
   }
 
   async update(gridMeterId: string, values: Updateable<GridMetersTable>): Promise<void> {
     await this.db.updateTable('grid_meters').set(values).where('id', '=', gridMeterId).execute();
   }
 
+  /** What a TIC frame changes of its meter: the same columns each time. */
+  async recordTic(gridMeterId: string, values: TicUpdate): Promise<void> {
+    await ticUpdate.execute(this.db, { id: gridMeterId, ...values });
+  }
+
   /** Every price point of an installation, by tariff and beginDate. */
-  prices(installationId: number): Promise<PriceRow[]> {
-    return this.db
-      .selectFrom('tariff_prices')
-      .selectAll()
-      .where('installation_id', '=', installationId)
-      .orderBy('tariff_id')
-      .orderBy('begin_date', 'desc')
-      .orderBy('id', 'desc')
-      .execute();
+  async prices(installationId: number): Promise<PriceRow[]> {
+    return (await pricesOf.execute(this.db, { installationId })).rows;
   }
 
   /** The currency of the price set last on an installation, if any. */
