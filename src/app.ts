@@ -122,6 +122,7 @@ import {
   MeasureSchema,
   TelemetryService,
   TelemetryStore,
+  bufferedRecorder,
   measureRecorder,
 } from './telemetry/index.js';
 
@@ -160,6 +161,11 @@ export interface Platform {
   gridStore: GridStore;
   telemetry: TelemetryService;
   deviceState: DeviceStateService;
+  /**
+   * Units of work for history fed by the thousand (the demo's backfill): the same stores, but a
+   * unit's measure samples are stored at its end in one statement per table.
+   */
+  historyUow: UnitOfWork<PlatformStores>;
   notifications: NotificationStore;
   eventSubscriptions: EventSubscriptionService;
   sharing: SharingService;
@@ -203,11 +209,17 @@ interface StoreContext {
   identityChanged: () => void;
 }
 
-/** Every store, bound to one executor: the database, or the transaction of a unit of work. */
-function storesOn(db: Executor, hooks: CommitHooks, context: StoreContext) {
+/**
+ * Every store, bound to one executor: the database, or the transaction of a unit of work. With
+ * `bufferSamples`, a unit's measure samples are stored at its end, together (history backfill).
+ */
+function storesOn(db: Executor, hooks: CommitHooks, context: StoreContext, bufferSamples = false) {
   const grid = new GridStore(db);
   const telemetry = new TelemetryStore(db);
-  const measures = measureRecorder(telemetry);
+  const measures =
+    bufferSamples && db.isTransaction
+      ? bufferedRecorder(telemetry, (flush) => hooks.beforeCommit(flush))
+      : measureRecorder(telemetry);
   const notifications = new NotificationStore(db, context.dialect);
   const outbox = new EventOutbox(notifications, hooks, context.clock, () =>
     context.wakeDeliveries(),
@@ -353,6 +365,7 @@ export async function buildPlatform(config: Config, deps: AppDependencies = {}):
       gridStore: uow.read.grid,
       telemetry: new TelemetryService({ telemetry: uow.read.telemetry }),
       deviceState: new DeviceStateService(uow, clock),
+      historyUow: new UnitOfWork(store.db, (db, hooks) => storesOn(db, hooks, storeContext, true)),
       notifications: uow.read.notifications,
       eventSubscriptions: new EventSubscriptionService({
         store: uow.read.notifications,

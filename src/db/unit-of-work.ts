@@ -16,9 +16,20 @@ export function atomically<T>(db: Executor, work: (trx: Executor) => Promise<T>)
 export interface CommitHooks {
   /** Runs `task` once the work has committed (at once outside a transaction); never on rollback. */
   afterCommit(task: () => void): void;
+  /**
+   * Runs `task` in the transaction once the work has resolved, before it commits: writes a store
+   * kept until the end of the unit. Outside a transaction there is no end to wait for: a store
+   * writes at once instead.
+   */
+  beforeCommit(task: () => Promise<void>): void;
 }
 
-const immediately: CommitHooks = { afterCommit: (task) => task() };
+const immediately: CommitHooks = {
+  afterCommit: (task) => task(),
+  beforeCommit: () => {
+    throw new Error('nothing commits outside a unit of work: write at once');
+  },
+};
 
 /**
  * One change, one transaction: `run` gives the work a set of stores bound to a new transaction
@@ -38,10 +49,28 @@ export class UnitOfWork<Stores> {
 
   async run<T>(work: (stores: Stores) => Promise<T>): Promise<T> {
     const committed: (() => void)[] = [];
-    const hooks: CommitHooks = { afterCommit: (task) => committed.push(task) };
-    const result = await this.db.transaction().execute((trx) => work(this.bind(trx, hooks)));
+    const ending: (() => Promise<void>)[] = [];
+    const hooks: CommitHooks = {
+      afterCommit: (task) => committed.push(task),
+      beforeCommit: (task) => ending.push(task),
+    };
+    const result = await this.db.transaction().execute(async (trx) => {
+      const value = await work(this.bind(trx, hooks));
+      for (let task = ending.shift(); task; task = ending.shift()) await task();
+      return value;
+    });
     for (const task of committed) task();
     return result;
+  }
+
+  /** The same units of work, with more stores bound to each (a room's own, beside the platform's). */
+  with<More extends object>(
+    more: (executor: Executor, hooks: CommitHooks) => More,
+  ): UnitOfWork<Stores & More> {
+    return new UnitOfWork(this.db, (executor, hooks) => ({
+      ...this.bind(executor, hooks),
+      ...more(executor, hooks),
+    }));
   }
 }
 

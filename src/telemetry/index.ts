@@ -1,6 +1,11 @@
 // What other features may use of telemetry: it imports no other feature.
 export { ERROR_NAMES, LOGS, MEASURES, PRIVATE_LOGS, PRIVATE_MEASURES } from './catalog.js';
-export { measureRecorder, type MeasureRecorder, placeSample } from './recorder.js';
+export {
+  bufferedRecorder,
+  measureRecorder,
+  type MeasureRecorder,
+  placeSample,
+} from './recorder.js';
 export { telemetryRoutes, type TelemetryTarget } from './routes.js';
 export {
   AggregationRowSchema,
