@@ -2,7 +2,10 @@ import type { Config } from '../config.js';
 import { daysOf, portOf, speedOf, StartError, type Options } from './options.js';
 import { serve } from './serve.js';
 
-/** `witty demo`: the platform with three demo homes live, their history on the first run. */
+/**
+ * `witty demo`: the platform with three demo homes live, their history filled in the background
+ * on the first run (each home's station goes live once its history is in).
+ */
 export async function demo(config: Config, options: Options): Promise<number> {
   const speed = speedOf(options, 120);
   const controlPort = portOf(options['control-port'], config.port + 1);
@@ -17,11 +20,15 @@ export async function demo(config: Config, options: Options): Promise<number> {
       historyDays: days,
       progress: (message) => process.stdout.write(`${message}\n`),
     });
+    // The history goes on in the background; a failure of it is told, the platform stays up.
+    demo.history.catch((error: unknown) =>
+      process.stderr.write(`The demo's history stopped: ${String(error)}\n`),
+    );
     const control = await controlServer(demo.simulation);
     try {
       await control.listen({ port: controlPort, host: config.host });
     } catch (error) {
-      await demo.simulation.stop();
+      await demo.stop();
       throw new StartError(
         `the simulator's control port ${controlPort} is not free (${String(error)})`,
       );
@@ -42,7 +49,7 @@ export async function demo(config: Config, options: Options): Promise<number> {
       ].join('\n'),
     );
     return async () => {
-      await demo.simulation.stop();
+      await demo.stop();
       await control.close();
     };
   });

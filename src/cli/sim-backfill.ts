@@ -29,7 +29,7 @@ export async function simBackfill(config: Config, options: Options): Promise<num
         throw new DeviceError(`station ${uid} is not associated with an installation`);
       results.push({
         uid,
-        ...(await backfill(platform.deviceState, {
+        ...(await backfill(platform, {
           uid,
           days,
           end: new Date(),

@@ -11,6 +11,7 @@ import { webhooks } from './migrations/0009-webhooks.js';
 import { mail } from './migrations/0010-mail.js';
 import { sharing } from './migrations/0011-sharing.js';
 import { portal } from './migrations/0012-portal.js';
+import { historyBackfills } from './migrations/0013-history-backfills.js';
 
 /** The migrations, in order; each is a function of the dialect so both schemas stay one. */
 function migrationsFor(store: Store): Record<string, Migration> {
@@ -26,6 +27,7 @@ function migrationsFor(store: Store): Record<string, Migration> {
     '0010-mail': mail(),
     '0011-sharing': sharing(),
     '0012-portal': portal(),
+    '0013-history-backfills': historyBackfills(),
   };
 }
 

@@ -416,6 +416,7 @@ export interface Database {
   web_sessions: WebSessionsTable;
   account_links: AccountLinksTable;
   sandboxes: SandboxesTable;
+  history_backfills: HistoryBackfillsTable;
 }
 
 /** A signed-in browser of the portal; the cookie holds the id, the table its SHA-256 hash. */
@@ -443,4 +444,20 @@ export interface SandboxesTable {
   installation_id: number;
   station_uid: string;
   created_at: Timestamp;
+}
+
+/** The plan of a station's history backfill and how far it is stored (demo/history-store.ts). */
+export interface HistoryBackfillsTable {
+  uid: string;
+  start_at: Timestamp;
+  end_at: Timestamp;
+  subscription: string;
+  charge_mode: string;
+  intensity_subscribed: number;
+  zone: string;
+  /** The first step not stored yet (start_at before the first batch, end_at once complete). */
+  done_until: Timestamp;
+  /** The transaction the history left open at done_until, if any. */
+  open_transaction_id: number | null;
+  completed_at: Timestamp | null;
 }

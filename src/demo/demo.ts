@@ -3,7 +3,7 @@ import type { Platform } from '../app.js';
 import type { Config } from '../config.js';
 import type { Subscription } from '../domain/tariffs.js';
 import { issueOperatorAccessToken, type Caller } from '../identity/index.js';
-import { backfill } from './backfill.js';
+import { backfill, historyState } from './backfill.js';
 import {
   VirtualCar,
   SimClock,
@@ -77,6 +77,12 @@ function registerOf(registers: string | null | undefined): number | undefined {
  * Sets up the demo on a running platform, idempotently: an owner, a partner with an approved
  * subscription, three homes (HCHP, TEMPO, STANDARD) with TIC consent and a station each, then
  * runs their virtual stations, Linky meters and cars live, plugged in from the start.
+ *
+ * A home's history (the first run only) is fed through the ingest before its station connects:
+ * the platform takes a station's messages in time order, so the past cannot come in after the
+ * present. The histories are filled in the background, one home after the other, the first home
+ * first; each home's station goes live as soon as its own history is in, and the others' days
+ * show in the charts as they are stored. `history` settles once every home is live.
  */
 export async function startDemo(
   app: FastifyInstance,
@@ -120,6 +126,7 @@ export async function startDemo(
   const simulation = new Simulation(clock);
   const existing = await installations.list(caller);
   let firstStationPath = '';
+  const homes: { home: DemoHome; stationId: string; password: string }[] = [];
   for (const home of HOMES) {
     const installation =
       existing.find((i) => i.name === home.name) ??
@@ -148,27 +155,12 @@ export async function startDemo(
     if (!station) throw new Error('demo station missing');
     await stationStore.update(station.id, { authorize_tic: 1 });
     firstStationPath ||= `/v1/installations/${installation.installationId}/charging-stations/${station.id}`;
+    homes.push({ home, stationId: station.id, password });
+  }
 
-    // History on the first run only: the platform's own ingest of what the devices would have sent.
-    const history = await platform.telemetry.logs(station.id, new Date(0), new Date(), [
-      'SessionStart',
-    ]);
-    if (history.length === 0 && options.historyDays > 0) {
-      options.progress(
-        `Backfilling ${options.historyDays} days of history for ${home.name} (first run only)…`,
-      );
-      const result = await backfill(platform.deviceState, {
-        uid: home.uid,
-        days: options.historyDays,
-        end: new Date(),
-        subscription: home.subscription,
-        chargeMode: home.chargeMode,
-      });
-      options.progress(`  ${result.sessions} sessions, ${result.readings} readings`);
-    }
-
-    // The live devices carry on from where the history (or a previous run) left their indexes.
-    const meter = await platform.gridStore.findByStation(station.id);
+  /** The live devices carry on from where the history (or a previous run) left their indexes. */
+  const goLive = async ({ home, stationId, password }: (typeof homes)[number]) => {
+    const meter = await platform.gridStore.findByStation(stationId);
     const device = await platform.deviceStore.find(home.uid);
     const linkyOptions: LinkyOptions = {
       subscription: home.subscription,
@@ -191,14 +183,71 @@ export async function startDemo(
         : {}),
     });
     simulation.add(virtual);
+    await virtual.start();
+    virtual.plug(new VirtualCar({ stateOfCharge: 0.25 }), 'm3');
+  };
+
+  // History on the first run only (resumed if a run was cut short): the platform's own ingest
+  // of what the devices would have sent.
+  const pending: typeof homes = [];
+  for (const entry of homes) {
+    const { state } = await historyState(platform, entry.home.uid);
+    // A history stored before its progress was recorded has sessions and no plan.
+    const legacy =
+      state === 'none' &&
+      (await platform.telemetry.logs(entry.stationId, new Date(0), new Date(), ['SessionStart']))
+        .length > 0;
+    if (options.historyDays > 0 && state !== 'complete' && !legacy) pending.push(entry);
   }
   await simulation.start();
-  for (const station of simulation.list())
-    station.plug(new VirtualCar({ stateOfCharge: 0.25 }), 'm3');
+  for (const entry of homes) if (!pending.includes(entry)) await goLive(entry);
+
+  const stopping = new AbortController();
+  const fill = async () => {
+    if (pending.length === 0) return;
+    options.progress(
+      `History: ${options.historyDays} days for ${pending.map((p) => p.home.name).join(', ')}, ` +
+        'filled in the background (first run only); each station goes live once its history is in.',
+    );
+    const end = new Date();
+    for (const entry of pending) {
+      const started = performance.now();
+      const result = await backfill(
+        platform,
+        {
+          uid: entry.home.uid,
+          days: options.historyDays,
+          end,
+          subscription: entry.home.subscription,
+          chargeMode: entry.home.chargeMode,
+        },
+        { signal: stopping.signal },
+      );
+      if (stopping.signal.aborted) return;
+      const seconds = ((performance.now() - started) / 1000).toFixed(1);
+      options.progress(
+        `  ${entry.home.name}: history in (${result.sessions} sessions, ${result.readings} readings, ${seconds} s); its station is live`,
+      );
+      await goLive(entry);
+    }
+    options.progress('History complete: every demo station is live.');
+  };
+  const history = fill();
+  // Seen by whoever awaits `history`; a failure must not end the process unheard meanwhile.
+  history.catch(() => undefined);
+
   return {
     simulation,
     apiKey: keys.primaryKey,
     accessToken: access_token,
     stationPath: firstStationPath,
+    /** Settles once every home's history is in and its station live. */
+    history,
+    /** Stops the history where it is (resumed at the next start) and the live stations. */
+    async stop() {
+      stopping.abort();
+      await history.catch(() => undefined);
+      await simulation.stop();
+    },
   };
 }

@@ -21,7 +21,7 @@ describeEachDialect('history backfill through the ingest', (dialect) => {
       token,
       body: { authorizeTIC: true },
     });
-    result = await backfill(t.app.platform.deviceState, {
+    result = await backfill(t.app.platform, {
       uid: device.uid,
       days: 3,
       end,
