@@ -1,5 +1,12 @@
-import type { CompiledQuery, Compilable, QueryResult } from 'kysely';
+import { sql, type CompiledQuery, type Compilable, type QueryResult } from 'kysely';
 import type { Executor } from './unit-of-work.js';
+
+/**
+ * `limit 1` written into the SQL rather than bound as a parameter: SQLite runs a statement whose
+ * LIMIT is a bound parameter markedly slower (an indexed look-up of an open session: 15.9 µs
+ * with `limit ?`, 5.8 µs with `limit 1`, better-sqlite3 12 on a 2-core AMD EPYC).
+ */
+export const ONE_ROW = sql.lit(1);
 
 /** Stands for a parameter while the query is built; never a value a caller could send. */
 const SLOT = '\u0000witty-slot:';

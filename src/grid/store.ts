@@ -1,5 +1,5 @@
 import type { Selectable, Updateable } from 'kysely';
-import { ReusableQuery } from '../db/reusable-query.js';
+import { ONE_ROW, ReusableQuery } from '../db/reusable-query.js';
 import { atomically, type Executor } from '../db/unit-of-work.js';
 import type { GridMetersTable, TariffPricesTable } from '../db/schema.js';
 
@@ -99,7 +99,7 @@ export class GridStore {
       .select('currency')
       .where('installation_id', '=', installationId)
       .orderBy('id', 'desc')
-      .limit(1)
+      .limit(ONE_ROW)
       .executeTakeFirst();
     return row?.currency;
   }

@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import { ONE_ROW } from '../db/reusable-query.js';
 import type { AccountLinksTable } from '../db/schema.js';
 import type { Executor } from '../db/unit-of-work.js';
 
@@ -69,7 +70,7 @@ export class PortalStore {
       .where('account_id', '=', accountId)
       .where('purpose', '=', purpose)
       .orderBy('created_at', 'desc')
-      .limit(1)
+      .limit(ONE_ROW)
       .executeTakeFirst();
   }
 

@@ -1,4 +1,5 @@
 import { sql, type Selectable } from 'kysely';
+import { ONE_ROW } from '../db/reusable-query.js';
 import type { Executor } from '../db/unit-of-work.js';
 import type { InvitationsTable } from '../db/schema.js';
 
@@ -108,7 +109,7 @@ export class SharingStore {
       .where('installation_id', '=', installationId)
       .where('accepted_by', '=', accountId)
       .orderBy('ended_at', 'desc')
-      .limit(1)
+      .limit(ONE_ROW)
       .executeTakeFirst();
     return row?.culture;
   }

@@ -1,5 +1,5 @@
 import type { Selectable, Updateable } from 'kysely';
-import { ReusableQuery } from '../db/reusable-query.js';
+import { ONE_ROW, ReusableQuery } from '../db/reusable-query.js';
 import { LIVE_DEVICE_COLUMNS, type DeviceRow, type LiveDevice } from '../devices/index.js';
 import { atomically, type Executor } from '../db/unit-of-work.js';
 import type {
@@ -40,13 +40,16 @@ const openSessions = (db: Executor, uid: string) =>
     .where('stopped_at', 'is', null);
 
 const openSession = new ReusableQuery(['uid'], (db: Executor, { uid }: { uid: string }) =>
-  openSessions(db, uid).orderBy('id', 'desc').limit(1),
+  openSessions(db, uid).orderBy('id', 'desc').limit(ONE_ROW),
 );
 
 const openSessionOnConnector = new ReusableQuery(
   ['uid', 'connectorId'],
   (db: Executor, { uid, connectorId }: { uid: string; connectorId: number }) =>
-    openSessions(db, uid).where('connector_id', '=', connectorId).orderBy('id', 'desc').limit(1),
+    openSessions(db, uid)
+      .where('connector_id', '=', connectorId)
+      .orderBy('id', 'desc')
+      .limit(ONE_ROW),
 );
 
 // What every read of a station runs.
@@ -91,7 +94,7 @@ const currentSessionOf = new ReusableQuery(
       .where('station_id', '=', stationId)
       .where('stopped_at', 'is', null)
       .orderBy('id', 'desc')
-      .limit(1),
+      .limit(ONE_ROW),
 );
 
 // Two statements: as one UNION of the two, SQLite takes twenty times as long.
@@ -106,7 +109,7 @@ const lastSessionOf = new ReusableQuery(
       .where('refused', '=', 0)
       .orderBy('stopped_at', 'desc')
       .orderBy('id', 'desc')
-      .limit(1),
+      .limit(ONE_ROW),
 );
 
 /** SQL of charging stations: associations, sessions and commands. */

@@ -1,5 +1,5 @@
 import { sql, type Selectable } from 'kysely';
-import { ReusableQuery } from '../db/reusable-query.js';
+import { ONE_ROW, ReusableQuery } from '../db/reusable-query.js';
 import { atomically, type Executor } from '../db/unit-of-work.js';
 import type { LogRecordsTable, MeasureRollupTable, MeasureSamplesTable } from '../db/schema.js';
 
@@ -256,7 +256,7 @@ export class TelemetryStore {
       .where('log_name', '=', name)
       .orderBy('at', 'desc')
       .orderBy('id', 'desc')
-      .limit(1)
+      .limit(ONE_ROW)
       .executeTakeFirst();
   }
 }
