@@ -77,18 +77,32 @@ export async function ingestTic(
       new Date(intervalStart),
       DEFAULT_PRICES[tariff],
     );
-    const sample = { device_id: meter.id, at: intervalStart, tariff, session_id: null };
+    // Samples written out whole: object spreads cost microseconds each on every frame.
+    const sample = (measure: string, value: number): SampleRow => ({
+      device_id: meter.id,
+      measure,
+      at: intervalStart,
+      tariff,
+      value,
+      session_id: null,
+    });
     samples.push(
-      { ...sample, measure: 'EnergyConsumption', value: energyKwh },
-      { ...sample, measure: 'ConsumptionCost', value: energyCost(energyKwh, price) },
+      sample('EnergyConsumption', energyKwh),
+      sample('ConsumptionCost', energyCost(energyKwh, price)),
     );
   }
   const tariffNow = reading.currentTariff ?? (meter.current_tariff as TariffId | null) ?? 'th';
-  const instant = { device_id: meter.id, at, tariff: tariffNow, session_id: null };
+  const instant = (measure: string, value: number): SampleRow => ({
+    device_id: meter.id,
+    measure,
+    at,
+    tariff: tariffNow,
+    value,
+    session_id: null,
+  });
   if (reading.apparentPowerVa !== null)
-    samples.push({ ...instant, measure: 'ApparentPower', value: reading.apparentPowerVa });
-  if (reading.intensityA !== null)
-    samples.push({ ...instant, measure: 'Intensity', value: reading.intensityA });
+    samples.push(instant('ApparentPower', reading.apparentPowerVa));
+  if (reading.intensityA !== null) samples.push(instant('Intensity', reading.intensityA));
   await measures.samples(samples, ianaZone(station.timezone));
 
   if (reading.currentTariff && reading.currentTariff !== meter.current_tariff) {

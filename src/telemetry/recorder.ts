@@ -39,8 +39,14 @@ export function placeSample(sample: SampleRow, zone: string): PlacedSample {
   const day = dayOf(at, zone);
   const hour = Math.floor(at.getTime() / HOUR) * HOUR;
   if (hour !== lastHour.start) lastHour = { start: hour, iso: new Date(hour).toISOString() };
+  // Field by field: an object spread here cost ten times the rest (V8 11, Node 20).
   return {
-    ...sample,
+    device_id: sample.device_id,
+    measure: sample.measure,
+    at: sample.at,
+    tariff: sample.tariff,
+    value: sample.value,
+    session_id: sample.session_id,
     hourStart: lastHour.iso,
     dayStart: day.start,
     localDay: day.date,
