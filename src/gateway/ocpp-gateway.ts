@@ -61,7 +61,10 @@ type ServerClient = {
   identity: string;
   handshake: { remoteAddress?: string };
   sendRaw(message: string): void;
-  handle(method: string, handler: (call: { params: unknown }) => Promise<object>): void;
+  handle(
+    method: string,
+    handler: (call: { method: string; params: unknown }) => Promise<object>,
+  ): void;
   call(method: string, params: object, options?: { callTimeoutMs?: number }): Promise<unknown>;
   close(options?: {
     code?: number;
@@ -71,6 +74,12 @@ type ServerClient = {
   }): Promise<unknown>;
   once(event: 'close', listener: (event: { code: number; reason: string }) => void): void;
 };
+
+type UpgradeListener = (...args: unknown[]) => void;
+/** The socket events ocpp-rpc listens to during a handshake. */
+const UPGRADE_EVENTS = ['error', 'end', 'close'] as const;
+type Handler = ReturnType<typeof ocppHandlers>[string];
+type DeviceOnlyHandler = ReturnType<typeof deviceOnlyHandlers>[string];
 
 /** ocpp-rpc's private reader of incoming frames, which the gateway puts its own in front of. */
 type FrameReader = { _onMessage(buffer: Buffer): void };
@@ -103,6 +112,12 @@ export class OcppGateway implements StationCommandBus {
   private readonly connections = new Set<ServerClient>();
   private closing: Promise<void> | undefined;
   private readonly guards = new WeakMap<ServerClient, ConnectionGuard>();
+  private readonly handlers: Record<string, Handler>;
+  private readonly deviceOnlyHandlers: Record<string, DeviceOnlyHandler>;
+  /** Every action a station may send: the others are answered NotImplemented by ocpp-rpc. */
+  private readonly actions: string[];
+  /** Listeners ocpp-rpc left on an upgrading socket, removed once the connection is made. */
+  private readonly upgradeListeners = new WeakMap<Duplex, [string, UpgradeListener][]>();
 
   constructor(
     private readonly deps: {
@@ -118,6 +133,9 @@ export class OcppGateway implements StationCommandBus {
       maxFrameBytes: number;
     },
   ) {
+    this.handlers = ocppHandlers(deps.state, { afterBoot: deps.afterBoot });
+    this.deviceOnlyHandlers = deviceOnlyHandlers(deps.state);
+    this.actions = [...Object.keys(this.deviceOnlyHandlers), ...Object.keys(this.handlers)];
     this.server = new RPCServer({
       protocols: [OCPP_SUBPROTOCOL],
       strictMode: true,
@@ -125,8 +143,13 @@ export class OcppGateway implements StationCommandBus {
       callConcurrency: 1,
       pingIntervalMs: 60_000,
       respondWithDetailedErrors: false,
-      // ws closes the connection with 1009 (Message Too Big, RFC 6455 §7.4.1) past this size.
-      wssOptions: { maxPayload: deps.maxFrameBytes },
+      wssOptions: {
+        // ws closes the connection with 1009 (Message Too Big, RFC 6455 §7.4.1) past this size.
+        maxPayload: deps.maxFrameBytes,
+        // OCPP frames are small JSON: no compression, no zlib context per connection (ws's
+        // default for a server, said here so that it stays so).
+        perMessageDeflate: false,
+      },
     });
     // ocpp-rpc awaits the callback; its typings say void.
     this.server.auth(
@@ -163,6 +186,7 @@ export class OcppGateway implements StationCommandBus {
         })(),
     );
     this.server.on('client', (client: ServerClient) => {
+      this.releaseUpgrade(client);
       this.connections.add(client);
       client.once('close', () => this.connections.delete(client));
       this.guard(client);
@@ -266,8 +290,34 @@ export class OcppGateway implements StationCommandBus {
 
   /** The HTTP upgrade handler for /ocpp/{uid}. */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const before = new Map(UPGRADE_EVENTS.map((event) => [event, socket.listeners(event)]));
     // A malformed URL makes ocpp-rpc reject before its own error handling: refuse the socket.
     this.server.handleUpgrade(request, socket as never, head).catch(() => socket.destroy());
+    // ocpp-rpc adds its listeners synchronously, before it awaits the authentication.
+    const added: [string, UpgradeListener][] = [];
+    for (const event of UPGRADE_EVENTS) {
+      const had = before.get(event)!;
+      for (const listener of socket.listeners(event))
+        if (!had.includes(listener)) added.push([event, listener as UpgradeListener]);
+    }
+    if (added.length > 0) this.upgradeListeners.set(socket, added);
+  }
+
+  /**
+   * Lets go of what ocpp-rpc keeps of a finished handshake for the life of the connection: its
+   * listeners on the socket (which answer an error with an HTTP 500, meaningless once upgraded)
+   * hold the upgrade request and its closures, and the handshake holds the request's headers;
+   * about 2 KiB per station that nothing reads again.
+   */
+  private releaseUpgrade(client: ServerClient): void {
+    const socket = (client as unknown as { _ws?: { _socket?: Duplex } })._ws?._socket;
+    if (socket) {
+      for (const [event, listener] of this.upgradeListeners.get(socket) ?? [])
+        socket.removeListener(event, listener);
+      this.upgradeListeners.delete(socket);
+    }
+    const handshake = client.handshake as { request?: unknown; headers?: unknown; query?: unknown };
+    handshake.request = handshake.headers = handshake.query = undefined;
   }
 
   /** Number of stations connected to this process. */
@@ -277,7 +327,7 @@ export class OcppGateway implements StationCommandBus {
 
   private async attach(client: ServerClient): Promise<void> {
     const uid = client.identity;
-    const { state, clock, log } = this.deps;
+    const { state, log } = this.deps;
     // A station that reconnects replaces its previous connection.
     const previous = this.clients.get(uid);
     this.clients.set(uid, client);
@@ -293,61 +343,65 @@ export class OcppGateway implements StationCommandBus {
         .catch((error: unknown) => log.warn({ err: error, uid }, 'disconnect not recorded'));
     });
 
-    const handlers = ocppHandlers(state, { afterBoot: this.deps.afterBoot });
-    const guard = this.guards.get(client);
-    const actions = new Map<string, (params: unknown) => Promise<object>>();
-    for (const [action, handler] of Object.entries(deviceOnlyHandlers(state))) {
-      actions.set(action, (params) =>
-        handler(params as never, {
-          uid,
-          onCurrentConnection: this.clients.get(uid) === client,
-          now: () => clock.now(),
-        }),
-      );
-    }
-    for (const [action, handler] of Object.entries(handlers)) {
-      actions.set(action, async (params: unknown) => {
-        const pending: (() => Promise<void>)[] = [];
-        // One message, one transaction: the station is read once and every change it makes,
-        // with the samples and logs it yields, commits together before the answer is sent.
-        const result = await state.withStation(uid, (station) => {
-          // Once the connection is replaced or closed, its late messages no longer say connected.
-          state.seen(station, this.clients.get(uid) === client);
-          const context: HandlerContext = {
-            uid,
-            station,
-            now: () => clock.now(),
-            after: (task) => pending.push(task),
-          };
-          return handler(params as never, context);
-        });
-        for (const task of pending) {
-          setImmediate(() => {
-            task().catch((error: unknown) =>
-              log.warn({ err: error, uid, action }, 'follow-up of a CALL failed'),
-            );
-          });
-        }
-        return result;
-      });
-    }
-    for (const [action, handle] of actions) {
-      // One CALL of the station at a time, in order (OCPP-J 1.6 §4.1.1): a station pipelining
-      // CALLs waits behind itself instead of crowding out the other stations and the API.
-      client.handle(action, async ({ params }) => {
-        if (!guard) return handle(params);
-        guard.callsInProgress++;
-        const turn = guard.queue.then(() => handle(params));
-        guard.queue = turn.catch(() => undefined);
-        try {
-          return await turn;
-        } finally {
-          guard.callsInProgress--;
-        }
-      });
-    }
+    // One closure per connection: the action tables are the gateway's, built once.
+    const handle = ({ method, params }: { method: string; params: unknown }) =>
+      this.handleCall(client, method, params);
+    for (const action of this.actions) client.handle(action, handle);
     await state.connected(uid);
     log.info({ uid, remoteAddress: client.handshake.remoteAddress }, 'station connected');
+  }
+
+  /**
+   * One CALL of the station at a time, in order (OCPP-J 1.6 §4.1.1): a station pipelining CALLs
+   * waits behind itself instead of crowding out the other stations and the API.
+   */
+  private async handleCall(client: ServerClient, action: string, params: unknown): Promise<object> {
+    const guard = this.guards.get(client);
+    if (!guard) return this.runAction(client, action, params);
+    guard.callsInProgress++;
+    const turn = guard.queue.then(() => this.runAction(client, action, params));
+    guard.queue = turn.catch(() => undefined);
+    try {
+      return await turn;
+    } finally {
+      guard.callsInProgress--;
+    }
+  }
+
+  private async runAction(client: ServerClient, action: string, params: unknown): Promise<object> {
+    const uid = client.identity;
+    const { state, clock, log } = this.deps;
+    const deviceOnly = this.deviceOnlyHandlers[action];
+    if (deviceOnly) {
+      return deviceOnly(params as never, {
+        uid,
+        onCurrentConnection: this.clients.get(uid) === client,
+        now: () => clock.now(),
+      });
+    }
+    const handler = this.handlers[action]!;
+    const pending: (() => Promise<void>)[] = [];
+    // One message, one transaction: the station is read once and every change it makes,
+    // with the samples and logs it yields, commits together before the answer is sent.
+    const result = await state.withStation(uid, (station) => {
+      // Once the connection is replaced or closed, its late messages no longer say connected.
+      state.seen(station, this.clients.get(uid) === client);
+      const context: HandlerContext = {
+        uid,
+        station,
+        now: () => clock.now(),
+        after: (task) => pending.push(task),
+      };
+      return handler(params as never, context);
+    });
+    for (const task of pending) {
+      setImmediate(() => {
+        task().catch((error: unknown) =>
+          log.warn({ err: error, uid, action }, 'follow-up of a CALL failed'),
+        );
+      });
+    }
+    return result;
   }
 
   async call<T = unknown>(
