@@ -91,22 +91,30 @@ export async function startDemo(
 ) {
   const platform: Platform = app.platform;
   const { identity, devices, installations, stationStore } = platform;
-  const owner =
-    (await identity.findAccountByEmail(DEMO_OWNER.email)) ??
-    (await identity.createAccount({
-      ...DEMO_OWNER,
-      role: 'owner',
-      firstName: 'Demo',
-      lastName: 'Owner',
-    }));
-  if (!(await identity.findAccountByEmail(DEMO_ADMIN.email))) {
-    await identity.createAccount({
-      ...DEMO_ADMIN,
-      role: 'admin',
-      firstName: 'Demo',
-      lastName: 'Administrator',
-    });
-  }
+  // Each new account hashes its password (scrypt, off the event loop): the three at once.
+  const [owner, , keys] = await Promise.all([
+    identity.findAccountByEmail(DEMO_OWNER.email).then(
+      (found) =>
+        found ??
+        identity.createAccount({
+          ...DEMO_OWNER,
+          role: 'owner',
+          firstName: 'Demo',
+          lastName: 'Owner',
+        }),
+    ),
+    identity.findAccountByEmail(DEMO_ADMIN.email).then(
+      (found) =>
+        found ??
+        identity.createAccount({
+          ...DEMO_ADMIN,
+          role: 'admin',
+          firstName: 'Demo',
+          lastName: 'Administrator',
+        }),
+    ),
+    identity.issueStarterPackKeys(DEMO_PARTNER),
+  ]);
   const caller: Caller = {
     account: owner,
     subscription: {
@@ -115,7 +123,6 @@ export async function startDemo(
       developerAccountId: owner.accountId,
     },
   };
-  const keys = await identity.issueStarterPackKeys(DEMO_PARTNER);
   const { access_token } = await issueOperatorAccessToken(
     platform.provider,
     { config, ...platform },
