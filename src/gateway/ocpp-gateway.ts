@@ -75,6 +75,16 @@ type ServerClient = {
   once(event: 'close', listener: (event: { code: number; reason: string }) => void): void;
 };
 
+/** How often each station is pinged, and how long it has to answer. */
+const PING_INTERVAL_MS = 60_000;
+/** The keep-alive timer's tick: each station is pinged within this much of its due time. */
+const PING_SWEEP_MS = 5_000;
+/** ocpp-rpc's keep-alive state of a connection, which the gateway's one timer drives. */
+interface KeepAlive {
+  _lastPingTime: number;
+  _pendingPingResponse: boolean;
+  _ws?: { readyState: number; ping(): void; terminate(): void };
+}
 type UpgradeListener = (...args: unknown[]) => void;
 /** The socket events ocpp-rpc listens to during a handshake. */
 const UPGRADE_EVENTS = ['error', 'end', 'close'] as const;
@@ -111,6 +121,7 @@ export class OcppGateway implements StationCommandBus {
   /** Every open connection, including one being replaced by a newer one of the same station. */
   private readonly connections = new Set<ServerClient>();
   private closing: Promise<void> | undefined;
+  private pinger: NodeJS.Timeout | undefined;
   private readonly guards = new WeakMap<ServerClient, ConnectionGuard>();
   private readonly handlers: Record<string, Handler>;
   private readonly deviceOnlyHandlers: Record<string, DeviceOnlyHandler>;
@@ -141,7 +152,9 @@ export class OcppGateway implements StationCommandBus {
       strictMode: true,
       strictModeValidators: [ocpp16Validator],
       callConcurrency: 1,
-      pingIntervalMs: 60_000,
+      // The gateway pings every station from one timer (keepStationsAlive): ocpp-rpc's own
+      // keep-alive costs an emitter, an abort controller and a pending promise per connection.
+      pingIntervalMs: 0,
       respondWithDetailedErrors: false,
       wssOptions: {
         // ws closes the connection with 1009 (Message Too Big, RFC 6455 §7.4.1) past this size.
@@ -187,7 +200,9 @@ export class OcppGateway implements StationCommandBus {
     );
     this.server.on('client', (client: ServerClient) => {
       this.releaseUpgrade(client);
+      (client as unknown as KeepAlive)._lastPingTime = Date.now();
       this.connections.add(client);
+      this.keepStationsAlive();
       client.once('close', () => this.connections.delete(client));
       this.guard(client);
       this.attach(client).catch((error: unknown) =>
@@ -286,6 +301,34 @@ export class OcppGateway implements StationCommandBus {
       }
       read(buffer);
     };
+  }
+
+  /**
+   * Pings each station every PING_INTERVAL_MS and cuts off one that did not answer the last ping
+   * (RFC 6455 §5.5.2), from one timer for every connection, those due at each tick. The
+   * timer starts with the first station and stops when the gateway closes.
+   */
+  private keepStationsAlive(): void {
+    if (this.pinger || this.closing) return;
+    this.pinger = setInterval(() => {
+      const now = Date.now();
+      for (const connection of this.connections) {
+        const client = connection as unknown as KeepAlive;
+        if (now - client._lastPingTime < PING_INTERVAL_MS) continue;
+        const ws = client._ws;
+        if (!ws || ws.readyState !== 1) continue;
+        if (client._pendingPingResponse) {
+          this.deps.log.info({ uid: connection.identity }, 'OCPP connection closed: no pong');
+          ws.terminate();
+          continue;
+        }
+        // ocpp-rpc's own pong listener clears _pendingPingResponse.
+        client._lastPingTime = now;
+        client._pendingPingResponse = true;
+        ws.ping();
+      }
+    }, PING_SWEEP_MS);
+    this.pinger.unref();
   }
 
   /** The HTTP upgrade handler for /ocpp/{uid}. */
@@ -439,6 +482,7 @@ export class OcppGateway implements StationCommandBus {
         });
       } finally {
         clearTimeout(cutOff);
+        clearInterval(this.pinger);
         this.clients.clear();
       }
     })();
