@@ -126,8 +126,10 @@ describe('OpenAPI document', () => {
     const properties = document.components.schemas.ChargingStation.properties.properties.properties;
     const enumOf = (schema: { enum?: unknown[]; anyOf?: { enum?: unknown[] }[] }) =>
       schema.enum ?? schema.anyOf?.find((branch) => branch.enum)?.enum;
-    expect(enumOf(properties.ticConnected)).toEqual(['error', 'connected', 'notConnected']);
-    expect(enumOf(properties.connectivityType)).toEqual(['wifi', 'ethernet']);
+    // Both may be null: `type: ['string', 'null']`, null among the values.
+    expect(properties.ticConnected.type).toEqual(['string', 'null']);
+    expect(enumOf(properties.ticConnected)).toEqual(['error', 'connected', 'notConnected', null]);
+    expect(enumOf(properties.connectivityType)).toEqual(['wifi', 'ethernet', null]);
     expect(properties.error.properties.code).toMatchObject({
       type: 'integer',
       enum: [0, 1, 2, 3, 4, 5, 6, 9, 130, 133, 400],
