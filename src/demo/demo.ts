@@ -199,12 +199,12 @@ export async function startDemo(
   const pending: typeof homes = [];
   for (const entry of homes) {
     const { state } = await historyState(platform, entry.home.uid);
-    // A history stored before its progress was recorded has sessions and no plan.
-    const legacy =
-      state === 'none' &&
-      (await platform.telemetry.logs(entry.stationId, new Date(0), new Date(), ['SessionStart']))
-        .length > 0;
-    if (options.historyDays > 0 && state !== 'complete' && !legacy) pending.push(entry);
+    // A station that has been live (booted) gets no history any more: the ingest takes a
+    // station's messages in time order. That includes a history stored before its progress was.
+    const lived = (await platform.deviceStore.find(entry.home.uid))?.booted_at != null;
+    // A history cut short is finished before its station goes live, whatever --days says now.
+    if (state === 'partial' || (state === 'none' && options.historyDays > 0 && !lived))
+      pending.push(entry);
   }
   await simulation.start();
   for (const entry of homes) if (!pending.includes(entry)) await goLive(entry);
@@ -213,7 +213,7 @@ export async function startDemo(
   const fill = async () => {
     if (pending.length === 0) return;
     options.progress(
-      `History: ${options.historyDays} days for ${pending.map((p) => p.home.name).join(', ')}, ` +
+      `History of ${pending.map((p) => p.home.name).join(', ')} (${options.historyDays} days), ` +
         'filled in the background (first run only); each station goes live once its history is in.',
     );
     const end = new Date();
