@@ -76,3 +76,61 @@ export class ReusableQuery<Values extends Record<string, unknown>, Row> {
     return { compiled, slots };
   }
 }
+
+/**
+ * A multi-row statement (an insert of several rows) that Kysely builds and compiles once per
+ * number of rows, up to `maxRows`; larger batches are built each time. Only `columns` of the
+ * rows are written. `build` receives rows of stand-ins, as ReusableQuery's does, and the same
+ * rule holds: values only, never the shape.
+ */
+export class ReusableRowsQuery<Row extends Record<string, unknown>> {
+  private readonly byCount = new Map<number, ReusableQuery<Record<string, unknown>, unknown>>();
+
+  constructor(
+    private readonly columns: readonly (keyof Row & string)[],
+    private readonly build: (db: Executor, rows: Row[]) => Compilable<unknown>,
+    private readonly maxRows = 16,
+  ) {}
+
+  /** Runs the statement on `db` (a database or a transaction) with these rows. */
+  async execute(db: Executor, rows: readonly Row[]): Promise<void> {
+    if (rows.length === 0) return;
+    if (rows.length > this.maxRows) {
+      // Only the columns, whatever else the rows carry.
+      const projected = rows.map(
+        (row) => Object.fromEntries(this.columns.map((column) => [column, row[column]])) as Row,
+      );
+      await db.executeQuery(this.build(db, projected).compile());
+      return;
+    }
+    const values: Record<string, unknown> = {};
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
+      for (const column of this.columns) values[`${i}.${column}`] = row[column];
+    }
+    await this.query(rows.length).execute(db, values);
+  }
+
+  private query(count: number): ReusableQuery<Record<string, unknown>, unknown> {
+    let query = this.byCount.get(count);
+    if (!query) {
+      const names = Array.from({ length: count }, (_, i) =>
+        this.columns.map((column) => `${i}.${column}`),
+      ).flat();
+      query = new ReusableQuery(names, (db, values) =>
+        this.build(
+          db,
+          Array.from(
+            { length: count },
+            (_, i) =>
+              Object.fromEntries(
+                this.columns.map((column) => [column, values[`${i}.${column}`]]),
+              ) as Row,
+          ),
+        ),
+      );
+      this.byCount.set(count, query);
+    }
+    return query;
+  }
+}

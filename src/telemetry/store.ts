@@ -1,5 +1,5 @@
 import { sql, type Selectable } from 'kysely';
-import { ONE_ROW, ReusableQuery } from '../db/reusable-query.js';
+import { ONE_ROW, ReusableQuery, ReusableRowsQuery } from '../db/reusable-query.js';
 import { atomically, type Executor } from '../db/unit-of-work.js';
 import type { LogRecordsTable, MeasureRollupTable, MeasureSamplesTable } from '../db/schema.js';
 
@@ -14,7 +14,7 @@ export interface PlacedSample extends SampleRow {
   localDay: string;
 }
 
-interface Statistic {
+type Statistic = {
   device_id: string;
   measure: string;
   tariff: string;
@@ -23,7 +23,7 @@ interface Statistic {
   count: number;
   min: number;
   max: number;
-}
+};
 
 /** Merges samples into one statistic per (device, measure, tariff, bucket). */
 function summarize(
@@ -79,6 +79,54 @@ const sumOfTwoSessions = new ReusableQuery(
     sumsBySession(db, measure, [first, second]),
 );
 
+// What each MeterValues message stores, compiled once per number of rows.
+
+const SAMPLE_COLUMNS = ['device_id', 'measure', 'at', 'tariff', 'value', 'session_id'] as const;
+type SampleValues = Pick<PlacedSample, (typeof SAMPLE_COLUMNS)[number]>;
+
+const sampleInsert = new ReusableRowsQuery<SampleValues>(SAMPLE_COLUMNS, (db, rows) =>
+  db.insertInto('measure_samples').values(rows),
+);
+
+const ROLLUP_KEY = ['device_id', 'measure', 'bucket_start', 'tariff'] as const;
+
+/** Adds statistics to a rollup table's rows (a new row, or merged into the existing one). */
+function rollupMerge(table: 'measure_hours' | 'measure_days') {
+  return {
+    sum: sql<number>`${sql.ref(`${table}.sum`)} + excluded.sum`,
+    count: sql<number>`${sql.ref(`${table}.count`)} + excluded.count`,
+    min: sql<number>`case when excluded.min < ${sql.ref(`${table}.min`)} then excluded.min else ${sql.ref(`${table}.min`)} end`,
+    max: sql<number>`case when excluded.max > ${sql.ref(`${table}.max`)} then excluded.max else ${sql.ref(`${table}.max`)} end`,
+  };
+}
+
+const STATISTIC_COLUMNS = [
+  'device_id',
+  'measure',
+  'tariff',
+  'bucket_start',
+  'sum',
+  'count',
+  'min',
+  'max',
+] as const;
+
+const hourUpsert = new ReusableRowsQuery<Statistic>(STATISTIC_COLUMNS, (db, rows) =>
+  db
+    .insertInto('measure_hours')
+    .values(rows)
+    .onConflict((oc) => oc.columns(ROLLUP_KEY).doUpdateSet(rollupMerge('measure_hours'))),
+);
+
+const dayUpsert = new ReusableRowsQuery<Statistic & { local_day: string }>(
+  [...STATISTIC_COLUMNS, 'local_day'],
+  (db, rows) =>
+    db
+      .insertInto('measure_days')
+      .values(rows)
+      .onConflict((oc) => oc.columns(ROLLUP_KEY).doUpdateSet(rollupMerge('measure_days'))),
+);
+
 /** SQL of measures (raw 10-minute samples, hourly and daily rollups) and logs. */
 export class TelemetryStore {
   constructor(private readonly db: Executor) {}
@@ -96,54 +144,22 @@ export class TelemetryStore {
   }
 
   private async insertRaw(trx: Executor, samples: readonly PlacedSample[]): Promise<void> {
-    for (const chunk of chunks(samples, ROWS_PER_STATEMENT)) {
-      await trx
-        .insertInto('measure_samples')
-        .values(
-          chunk.map(({ device_id, measure, at, tariff, value, session_id }) => ({
-            device_id,
-            measure,
-            at,
-            tariff,
-            value,
-            session_id,
-          })),
-        )
-        .execute();
-    }
+    for (const chunk of chunks(samples, ROWS_PER_STATEMENT)) await sampleInsert.execute(trx, chunk);
   }
 
   private async addToRollups(trx: Executor, samples: readonly PlacedSample[]): Promise<void> {
-    const merge = (table: 'measure_hours' | 'measure_days') => ({
-      sum: sql<number>`${sql.ref(`${table}.sum`)} + excluded.sum`,
-      count: sql<number>`${sql.ref(`${table}.count`)} + excluded.count`,
-      min: sql<number>`case when excluded.min < ${sql.ref(`${table}.min`)} then excluded.min else ${sql.ref(`${table}.min`)} end`,
-      max: sql<number>`case when excluded.max > ${sql.ref(`${table}.max`)} then excluded.max else ${sql.ref(`${table}.max`)} end`,
-    });
-    const key = ['device_id', 'measure', 'bucket_start', 'tariff'] as const;
     // One statement per table and chunk: summarize() made the keys unique within it.
     for (const chunk of chunks(
       summarize(samples, (s) => s.hourStart),
       ROWS_PER_STATEMENT,
-    )) {
-      await trx
-        .insertInto('measure_hours')
-        .values(chunk)
-        .onConflict((oc) => oc.columns(key).doUpdateSet(merge('measure_hours')))
-        .execute();
-    }
+    ))
+      await hourUpsert.execute(trx, chunk);
     const localDays = new Map(samples.map((s) => [s.dayStart, s.localDay]));
     const days = summarize(samples, (s) => s.dayStart).map((day) => ({
       ...day,
       local_day: localDays.get(day.bucket_start) ?? '',
     }));
-    for (const chunk of chunks(days, ROWS_PER_STATEMENT)) {
-      await trx
-        .insertInto('measure_days')
-        .values(chunk)
-        .onConflict((oc) => oc.columns(key).doUpdateSet(merge('measure_days')))
-        .execute();
-    }
+    for (const chunk of chunks(days, ROWS_PER_STATEMENT)) await dayUpsert.execute(trx, chunk);
   }
 
   /**

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { openStore, type Store } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
-import { ReusableQuery } from '../../src/db/reusable-query.js';
+import { ReusableQuery, ReusableRowsQuery } from '../../src/db/reusable-query.js';
 import type { Executor } from '../../src/db/unit-of-work.js';
 import { describeEachDialect, freshDatabase } from '../helpers/test-app.js';
 
@@ -23,6 +23,17 @@ const setSecret = new ReusableQuery(
   ['name', 'value'],
   (db: Executor, { name, value }: { name: string; value: string }) =>
     db.updateTable('platform_secrets').set({ value }).where('name', '=', name),
+);
+
+type SecretRow = { name: string; value: string; created_at: string };
+const secretsInsert = new ReusableRowsQuery<SecretRow>(
+  ['name', 'value', 'created_at'],
+  (db: Executor, rows) =>
+    db
+      .insertInto('platform_secrets')
+      .values(rows)
+      .onConflict((oc) => oc.column('name').doUpdateSet({ value: sql`excluded.value` })),
+  3,
 );
 
 describeEachDialect('reusable queries', (dialect) => {
@@ -112,5 +123,38 @@ describeEachDialect('reusable queries', (dialect) => {
     await expect(unused.execute(store.db, { name: 'a1', other: 'x' })).rejects.toThrow(
       /does not use other/,
     );
+  });
+
+  it('insert any number of rows: compiled once per count up to the bound, built beyond it', async () => {
+    // Rows may carry more than the columns: only the columns are written.
+    const rows = (names: string[], value: string) =>
+      names.map((name) => ({ name, value, created_at: '2026-01-02T00:00:00.000Z', extra: 1 }));
+    await secretsInsert.execute(store.db, rows(['n1'], 'one'));
+    await secretsInsert.execute(store.db, rows(['n2', 'n3'], 'two'));
+    await secretsInsert.execute(store.db, rows(['n4', 'n5'], "it's two"));
+    // Past the bound (3 rows): the statement is built for the batch.
+    await secretsInsert.execute(store.db, rows(['n6', 'n7', 'n8', 'n9', 'a1'], 'five'));
+    await secretsInsert.execute(store.db, []);
+    const stored = await store.db
+      .selectFrom('platform_secrets')
+      .select(['name', 'value'])
+      .where('created_at', '=', '2026-01-02T00:00:00.000Z')
+      .orderBy('name')
+      .execute();
+    expect(stored).toEqual([
+      { name: 'n1', value: 'one' },
+      { name: 'n2', value: 'two' },
+      { name: 'n3', value: 'two' },
+      { name: 'n4', value: "it's two" },
+      { name: 'n5', value: "it's two" },
+      { name: 'n6', value: 'five' },
+      { name: 'n7', value: 'five' },
+      { name: 'n8', value: 'five' },
+      { name: 'n9', value: 'five' },
+    ]);
+    // The conflicting row was merged, not duplicated.
+    expect(
+      await store.db.selectFrom('platform_secrets').selectAll().where('name', '=', 'a1').execute(),
+    ).toMatchObject([{ value: 'five', created_at: '2026-01-01T00:00:00.000Z' }]);
   });
 });
