@@ -7,6 +7,14 @@
  *
  *   npx tsx bench/gateway.ts [--stations 10000] [--seconds 30] [--speed 60] [--commands 200]
  *
+ * With --find-max, once that measure is done and before the platform process stops, it steps the
+ * station count up (--steps) against the same process: at each step the same per-station
+ * traffic for --step-seconds, and up to --commands command round trips while it runs. It stops at
+ * the first step whose command p99 is over 50 ms (or that does not hold every station), and
+ * reports the largest count that passed and the first that failed (no bare ws baseline):
+ *
+ *   npx tsx bench/gateway.ts --find-max [--steps 1000,2000,4000,7000,10000] [--step-seconds 20]
+ *
  * SQLite in a temporary directory by default; with DATABASE_URL set, the platform runs on that
  * PostgreSQL database instead, which must be empty (e.g. a fresh schema in `search_path`).
  */
@@ -28,12 +36,23 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '30' },
     speed: { type: 'string', default: '60' },
     commands: { type: 'string', default: '200' },
+    'find-max': { type: 'boolean', default: false },
+    steps: { type: 'string', default: '1000,2000,4000,7000,10000' },
+    'step-seconds': { type: 'string', default: '20' },
   },
 });
 const N = Number(values.stations);
 const SECONDS = Number(values.seconds);
 const SPEED = Number(values.speed);
 const COMMANDS = Number(values.commands);
+const FIND_MAX = values['find-max'];
+const STEPS = values.steps
+  .split(',')
+  .map(Number)
+  .sort((a, b) => a - b);
+/** The command p99 a step must keep to pass, in ms (the issue's target). */
+const P99_LIMIT_MS = 50;
+const STEP_SECONDS = Number(values['step-seconds']);
 
 interface LoadResult {
   connected: number;
@@ -46,26 +65,32 @@ interface LoadResult {
   cpuPerMessageUs: number;
 }
 
-/** Runs the load generator; samples the server's RSS once every station is connected. */
+/**
+ * Runs the load generator; samples the server's RSS once every station is connected. The signal
+ * passed to `onConnected` is aborted when the load's window ends.
+ */
 async function runLoad(
   url: string,
   stations: { uid: string; password: string }[],
   serverPid: number,
-  onConnected: () => Promise<void>,
+  onConnected: (loadDone: AbortSignal) => Promise<void>,
+  seconds = SECONDS,
 ) {
+  const loadDone = new AbortController();
   const result: Partial<LoadResult & { rssAfter: number }> = {};
   let cpuAtConnected = 0;
   let connected: Promise<void> = Promise.resolve();
   await runLoadGenerator(
-    { url, stations, speed: SPEED, seconds: SECONDS, connectConcurrency: 200 },
+    { url, stations, speed: SPEED, seconds, connectConcurrency: 200 },
     (line) => {
       if (line.event === 'connected') {
         result.connected = Number(line.stations);
         result.connectSeconds = Number(line.seconds);
         result.rssAfter = rssBytes(serverPid);
         cpuAtConnected = cpuSeconds(serverPid);
-        connected = onConnected();
+        connected = onConnected(loadDone.signal);
       } else if (line.event === 'done') {
+        loadDone.abort();
         result.messagesPerSecond = Number(line.messagesPerSecond);
         result.failed = Number(line.failed);
         result.skipped = Number(line.skipped);
@@ -74,6 +99,7 @@ async function runLoad(
       }
     },
   );
+  loadDone.abort();
   await connected;
   return result as LoadResult & { rssAfter: number };
 }
@@ -97,10 +123,11 @@ async function main() {
     ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
   };
   const config = loadConfig(env);
-  process.stdout.write(`Provisioning ${N} stations in ${dataDir}…\n`);
+  const provisioned = Math.max(N, FIND_MAX ? (STEPS.at(-1) ?? 0) : 0);
+  process.stdout.write(`Provisioning ${provisioned} stations in ${dataDir}…\n`);
   const platform = await buildPlatform(config);
   const stations: { uid: string; password: string }[] = [];
-  for (let i = 0; i < N; i++) {
+  for (let i = 0; i < provisioned; i++) {
     const device = await platform.devices.provision({
       uid: `BENCH${String(i).padStart(6, '0')}`,
       serialNumber: `BENCH-${i}`,
@@ -110,7 +137,7 @@ async function main() {
   // Commands go to a handful of associated stations through the API, as a partner app would.
   const caller = await benchOwner(platform);
   const targets: string[] = [];
-  for (let i = 0; i < Math.min(10, N); i++) {
+  for (let i = 0; i < Math.min(10, provisioned); i++) {
     const installationId = await benchInstallation(platform, caller, `Bench ${i}`);
     const stationId = await associateStation(
       platform,
@@ -134,27 +161,30 @@ async function main() {
     authorization: `Bearer ${access_token}`,
     'content-type': 'application/json',
   };
+  /** One set-charge-mode through the API, polled until the station has answered; its ms. */
+  async function commandRoundTrip(i: number): Promise<number> {
+    const target = targets[i % targets.length]!;
+    const begin = performance.now();
+    const response = await fetch(`${base}${target}/operators/set-charge-mode`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ chargeMode: i % 2 ? 'immediate' : 'deferred' }),
+    });
+    if (response.status !== 202)
+      throw new Error(`set-charge-mode answered ${response.status}: ${await response.text()}`);
+    const location = response.headers.get('location')!;
+    for (;;) {
+      const command = (await (await fetch(`${base}${location}`, { headers })).json()) as {
+        status: string;
+      };
+      if (command.status !== 'pending') break;
+    }
+    return performance.now() - begin;
+  }
+
   const latencies: number[] = [];
   async function commandRoundTrips() {
-    for (let i = 0; i < COMMANDS; i++) {
-      const target = targets[i % targets.length]!;
-      const begin = performance.now();
-      const response = await fetch(`${base}${target}/operators/set-charge-mode`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ chargeMode: i % 2 ? 'immediate' : 'deferred' }),
-      });
-      if (response.status !== 202)
-        throw new Error(`set-charge-mode answered ${response.status}: ${await response.text()}`);
-      const location = response.headers.get('location')!;
-      for (;;) {
-        const command = (await (await fetch(`${base}${location}`, { headers })).json()) as {
-          status: string;
-        };
-        if (command.status !== 'pending') break;
-      }
-      latencies.push(performance.now() - begin);
-    }
+    for (let i = 0; i < COMMANDS; i++) latencies.push(await commandRoundTrip(i));
   }
 
   process.stdout.write(`Platform: ${N} stations at ${SPEED}× for ${SECONDS} s…\n`);
@@ -162,10 +192,13 @@ async function main() {
   const rssBefore = rssBytes(server.pid!);
   const platformResult = await runLoad(
     `ws://127.0.0.1:${port}`,
-    stations,
+    stations.slice(0, N),
     server.pid!,
     commandRoundTrips,
   );
+  const steps = FIND_MAX
+    ? await findMax(`ws://127.0.0.1:${port}`, stations, server.pid!, commandRoundTrip)
+    : [];
   server.kill('SIGTERM');
 
   process.stdout.write('Baseline: bare ws server…\n');
@@ -174,7 +207,7 @@ async function main() {
   const bareRssBefore = rssBytes(bare.pid!);
   const bareResult = await runLoad(
     `ws://127.0.0.1:${basePort}`,
-    stations,
+    stations.slice(0, N),
     bare.pid!,
     async () => undefined,
   );
@@ -238,7 +271,7 @@ async function main() {
     );
 
   const conditions = {
-    database: config.database.dialect === 'postgres' ? 'postgresql' : 'sqlite',
+    database: databaseName(config),
     stations: N,
     speed: SPEED,
     seconds: SECONDS,
@@ -322,7 +355,124 @@ async function main() {
     target: { of: 'value', atMost: 50, text: '≤ 50 ms' },
     conditions: commandConditions,
   });
+  if (FIND_MAX) reportFindMax(steps, conditions.database);
   process.exit(0);
+}
+
+function databaseName(config: ReturnType<typeof loadConfig>): string {
+  return config.database.dialect === 'postgres' ? 'postgresql' : 'sqlite';
+}
+
+interface Step {
+  stations: number;
+  connected: number;
+  commands: number;
+  failedCommands: number;
+  p50: number;
+  p99: number;
+  messagesPerSecond: number;
+  passed: boolean;
+}
+
+/**
+ * The steps of --find-max against the running platform process: at each, the periodic load of
+ * the first `count` stations, and commands one after the other while the load's window lasts
+ * (at most --commands); a command that fails counts as infinitely slow. Stops at the first step
+ * that fails.
+ */
+async function findMax(
+  url: string,
+  stations: { uid: string; password: string }[],
+  serverPid: number,
+  commandRoundTrip: (i: number) => Promise<number>,
+): Promise<Step[]> {
+  const steps: Step[] = [];
+  for (const count of STEPS) {
+    process.stdout.write(`Step: ${count} stations at ${SPEED}× for ${STEP_SECONDS} s…\n`);
+    const latencies: number[] = [];
+    let failedCommands = 0;
+    const load = await runLoad(
+      url,
+      stations.slice(0, count),
+      serverPid,
+      async (done) => {
+        for (let i = 0; i < COMMANDS && !done.aborted; i++) {
+          try {
+            latencies.push(await commandRoundTrip(i));
+          } catch {
+            failedCommands++;
+            latencies.push(Infinity);
+          }
+        }
+      },
+      STEP_SECONDS,
+    );
+    latencies.sort((a, b) => a - b);
+    const p99 = percentile(latencies, 99);
+    const step: Step = {
+      stations: count,
+      connected: load.connected,
+      commands: latencies.length,
+      failedCommands,
+      p50: percentile(latencies, 50),
+      p99,
+      messagesPerSecond: load.messagesPerSecond,
+      passed: load.connected === count && latencies.length > 0 && p99 <= P99_LIMIT_MS,
+    };
+    steps.push(step);
+    if (!step.passed) break;
+  }
+  return steps;
+}
+
+/** Prints the steps' table and records the largest count that passed. */
+function reportFindMax(steps: Step[], database: string) {
+  process.stdout.write(
+    `\nbench/gateway --find-max: ${SPEED}× speed, ${STEP_SECONDS} s per step, up to ${COMMANDS} commands per step, after the measure above on the same platform process\n`,
+  );
+  const columns = ['stations', 'held', 'msg/s', 'commands', 'failed', 'p50 (ms)', 'p99 (ms)', ''];
+  const widths = [10, 8, 10, 10, 8, 10, 10, 6];
+  const line = (cells: string[]) =>
+    `${cells.map((text, i) => text.padStart(widths[i] ?? 8)).join('')}\n`;
+  process.stdout.write(line(columns));
+  for (const step of steps)
+    process.stdout.write(
+      line([
+        String(step.stations),
+        String(step.connected),
+        step.messagesPerSecond.toFixed(0),
+        String(step.commands),
+        String(step.failedCommands),
+        step.p50.toFixed(1),
+        step.p99.toFixed(1),
+        step.passed ? 'pass' : 'FAIL',
+      ]),
+    );
+  const passed = steps.filter((step) => step.passed).at(-1);
+  const failed = steps.find((step) => !step.passed);
+  const failure = failed
+    ? `first failing step: ${failed.stations} stations, p99 ${failed.p99.toFixed(1)} ms` +
+      (failed.connected < failed.stations ? `, ${failed.connected} held` : '') +
+      (failed.failedCommands > 0 ? `, ${failed.failedCommands} commands failed` : '')
+    : `no step failed up to ${STEPS.at(-1)} stations`;
+  process.stdout.write(
+    `largest count with command p99 ≤ ${P99_LIMIT_MS} ms: ${passed?.stations ?? 'none'}; ${failure}\n`,
+  );
+  recordFigure({
+    bench: 'gateway',
+    id: 'gateway.max-stations-p99-50ms',
+    label: `largest station count with command p99 ≤ ${P99_LIMIT_MS} ms (set-charge-mode, API to station and back)`,
+    value: passed?.stations ?? 0,
+    unit: 'stations',
+    target: { of: 'value', atLeast: 10000, text: '10,000 stations with command p99 ≤ 50 ms' },
+    conditions: {
+      database,
+      speed: SPEED,
+      'seconds per step': STEP_SECONDS,
+      steps: steps.map((step) => step.stations).join(' '),
+    },
+    note: failure,
+  });
 }
 
 void main();

@@ -51,9 +51,24 @@ interface BenchRun {
 const RUNS: BenchRun[] = [
   {
     bench: 'gateway',
-    args: [],
+    // Then, on the same platform process, 1,000 to 10,000 stations until the command p99 passes 50 ms.
+    args: ['--find-max', '--steps', '1000,2000,4000,7000,10000'],
     // At 300× a station's heartbeat and meter values come every 2 s: each sends in the window.
-    quickArgs: ['--stations', '200', '--seconds', '2', '--speed', '300', '--commands', '10'],
+    quickArgs: [
+      '--stations',
+      '200',
+      '--seconds',
+      '2',
+      '--speed',
+      '300',
+      '--commands',
+      '10',
+      '--find-max',
+      '--steps',
+      '100,200,400',
+      '--step-seconds',
+      '1.5',
+    ],
   },
   { bench: 'ingest-ceiling', args: [], quickArgs: ['--stations', '10', '--seconds', '2'] },
   {
