@@ -12,6 +12,61 @@ export type StationRow = Selectable<ChargingStationsTable>;
 export type SessionRow = Selectable<ChargingSessionsTable>;
 export type CommandRow = Selectable<StationCommandsTable>;
 
+/** A station's columns beside its device's in one row, prefixed (splitStation takes them out). */
+const STATION_COLUMNS = [
+  's.id as s_id',
+  's.installation_id as s_installation_id',
+  's.installation_date as s_installation_date',
+  's.timezone as s_timezone',
+  's.culture as s_culture',
+  's.friendly_name as s_friendly_name',
+  's.average_ev_consumption as s_average_ev_consumption',
+  's.authorize_tic as s_authorize_tic',
+] as const;
+
+type PrefixedStation = {
+  s_id: string | null;
+  s_installation_id: number | null;
+  s_installation_date: string | null;
+  s_timezone: string | null;
+  s_culture: string | null;
+  s_friendly_name: string | null;
+  s_average_ev_consumption: number | null;
+  s_authorize_tic: number | null;
+};
+
+/** A device row and its station, from a row of both (no station: its columns are null). */
+function splitStation<Device extends { uid: string }>(
+  row: Device & PrefixedStation,
+): { device: Device; station: StationRow | undefined } {
+  const {
+    s_id,
+    s_installation_id,
+    s_installation_date,
+    s_timezone,
+    s_culture,
+    s_friendly_name,
+    s_average_ev_consumption,
+    s_authorize_tic,
+    ...device
+  } = row;
+  const station: StationRow | undefined =
+    s_id === null
+      ? undefined
+      : {
+          id: s_id,
+          uid: row.uid,
+          installation_id: s_installation_id!,
+          installation_date: s_installation_date!,
+          timezone: s_timezone!,
+          culture: s_culture!,
+          friendly_name: s_friendly_name,
+          average_ev_consumption: s_average_ev_consumption,
+          authorize_tic: s_authorize_tic!,
+        };
+  return { device: device as unknown as Device, station };
+}
+
 // What every OCPP message runs, compiled once (src/db/reusable-query.ts).
 
 const deviceWithStation = new ReusableQuery(['uid'], (db: Executor, { uid }: { uid: string }) =>
@@ -19,16 +74,7 @@ const deviceWithStation = new ReusableQuery(['uid'], (db: Executor, { uid }: { u
     .selectFrom('devices')
     .leftJoin('charging_stations as s', 's.uid', 'devices.uid')
     .select(LIVE_DEVICE_COLUMNS.map((column) => `devices.${column}` as const))
-    .select([
-      's.id as s_id',
-      's.installation_id as s_installation_id',
-      's.installation_date as s_installation_date',
-      's.timezone as s_timezone',
-      's.culture as s_culture',
-      's.friendly_name as s_friendly_name',
-      's.average_ev_consumption as s_average_ev_consumption',
-      's.authorize_tic as s_authorize_tic',
-    ])
+    .select(STATION_COLUMNS)
     .where('devices.uid', '=', uid),
 );
 
@@ -71,16 +117,7 @@ const stationWithDeviceIn = new ReusableQuery(
       .selectFrom('charging_stations as s')
       .innerJoin('devices', 'devices.uid', 's.uid')
       .selectAll('devices')
-      .select([
-        's.id as s_id',
-        's.installation_id as s_installation_id',
-        's.installation_date as s_installation_date',
-        's.timezone as s_timezone',
-        's.culture as s_culture',
-        's.friendly_name as s_friendly_name',
-        's.average_ev_consumption as s_average_ev_consumption',
-        's.authorize_tic as s_authorize_tic',
-      ])
+      .select(STATION_COLUMNS)
       .where('s.installation_id', '=', installationId)
       .where('s.id', '=', stationId),
 );
@@ -135,31 +172,8 @@ export class StationStore {
   ): Promise<{ station: StationRow; device: DeviceRow } | undefined> {
     const row = await stationWithDeviceIn.takeFirst(this.db, { installationId, stationId });
     if (!row) return undefined;
-    const {
-      s_id,
-      s_installation_id,
-      s_installation_date,
-      s_timezone,
-      s_culture,
-      s_friendly_name,
-      s_average_ev_consumption,
-      s_authorize_tic,
-      ...device
-    } = row;
-    return {
-      device,
-      station: {
-        id: s_id,
-        uid: device.uid,
-        installation_id: s_installation_id,
-        installation_date: s_installation_date,
-        timezone: s_timezone,
-        culture: s_culture,
-        friendly_name: s_friendly_name,
-        average_ev_consumption: s_average_ev_consumption,
-        authorize_tic: s_authorize_tic,
-      },
-    };
+    const { device, station } = splitStation(row);
+    return station && { device, station };
   }
 
   /**
@@ -170,33 +184,7 @@ export class StationStore {
     uid: string,
   ): Promise<{ device: LiveDevice; station: StationRow | undefined } | undefined> {
     const row = await deviceWithStation.takeFirst(this.db, { uid });
-    if (!row) return undefined;
-    const {
-      s_id,
-      s_installation_id,
-      s_installation_date,
-      s_timezone,
-      s_culture,
-      s_friendly_name,
-      s_average_ev_consumption,
-      s_authorize_tic,
-      ...device
-    } = row;
-    const station: StationRow | undefined =
-      s_id === null
-        ? undefined
-        : {
-            id: s_id,
-            uid: device.uid,
-            installation_id: s_installation_id!,
-            installation_date: s_installation_date!,
-            timezone: s_timezone!,
-            culture: s_culture!,
-            friendly_name: s_friendly_name,
-            average_ev_consumption: s_average_ev_consumption,
-            authorize_tic: s_authorize_tic!,
-          };
-    return { device, station };
+    return row && splitStation(row);
   }
 
   findByUid(uid: string): Promise<StationRow | undefined> {
