@@ -190,16 +190,22 @@ async function main() {
   process.stdout.write(`Platform: ${N} stations at ${SPEED}× for ${SECONDS} s…\n`);
   const server = await start(process.env.BENCH_SERVER ?? 'node bin/witty.js serve', env);
   const rssBefore = rssBytes(server.pid!);
-  const platformResult = await runLoad(
-    `ws://127.0.0.1:${port}`,
-    stations.slice(0, N),
-    server.pid!,
-    commandRoundTrips,
-  );
-  const steps = FIND_MAX
-    ? await findMax(`ws://127.0.0.1:${port}`, stations, server.pid!, commandRoundTrip)
-    : [];
-  server.kill('SIGTERM');
+  let platformResult: Awaited<ReturnType<typeof runLoad>>;
+  let steps: Awaited<ReturnType<typeof findMax>>;
+  try {
+    platformResult = await runLoad(
+      `ws://127.0.0.1:${port}`,
+      stations.slice(0, N),
+      server.pid!,
+      commandRoundTrips,
+    );
+    steps = FIND_MAX
+      ? await findMax(`ws://127.0.0.1:${port}`, stations, server.pid!, commandRoundTrip)
+      : [];
+  } finally {
+    // A failed measure (a command refused once the stations left) must not leave it running.
+    server.kill('SIGTERM');
+  }
 
   process.stdout.write('Baseline: bare ws server…\n');
   const basePort = await freePort();
