@@ -97,7 +97,7 @@ describeEachDialect('try-it sandboxes', (dialect) => {
     // The virtual station connects, boots and reports its plugged car.
     const live = await eventually(async () => {
       const station = (await call('GET', stationPath)).json();
-      return station.properties?.heartbeat?.heartbeat && station.properties.plug !== 'unplugged'
+      return station.properties?.heartbeat?.heartbeat && station.properties.carPlugStatus !== null
         ? station
         : undefined;
     }, 'the sandbox station is online with its car');
