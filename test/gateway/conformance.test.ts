@@ -285,6 +285,12 @@ describeEachDialect('answers to the platform that fail their schema', (dialect) 
     const home = await aHome(t, token, { serialNumber: 'CONFORMANCE-2' });
     const station = await RawStation.open(t.wsUrl, home.device.uid, home.device.password);
     try {
+      // The socket is open before the platform has recorded the station as connected.
+      const started = Date.now();
+      while ((await t.app.platform.deviceStore.find(home.device.uid))?.connected !== 1) {
+        if (Date.now() - started > 10_000) throw new Error('the station never showed connected');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
       const response = await t.api('PUT', home.stationPath, { token, body: { ledPower: 40 } });
       expect(response.statusCode).toBe(202);
       const call = await new Promise<unknown[]>((resolve) => {
