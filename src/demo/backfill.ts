@@ -1,13 +1,11 @@
 import type { Platform } from '../app.js';
 import { decideCharge, type ChargeMode } from '../domain/charge-mode.js';
 import { tariffTypeOf, type Subscription } from '../domain/tariffs.js';
-import {
+import type {
+  DeviceStateService,
+  MeterReading,
   StationContext,
-  UnknownDeviceError,
-  type DeviceStateService,
-  type DeviceStateStores,
-  type MeterReading,
-  type StatusReport,
+  StatusReport,
 } from '../stations/index.js';
 import {
   VirtualCar,
@@ -224,13 +222,6 @@ function ingest(state: DeviceStateService, context: StationContext): HistorySink
   };
 }
 
-/** A station's context in a unit of work (what DeviceStateService.withStation opens). */
-async function stationContext(stores: DeviceStateStores, uid: string): Promise<StationContext> {
-  const found = await stores.stations.findWithDevice(uid);
-  if (!found) throw new UnknownDeviceError(uid);
-  return new StationContext(uid, stores, found.device, found.station);
-}
-
 function planOf(row: HistoryPlanRow): HistoryPlan {
   return {
     start: Date.parse(row.start_at),
@@ -316,12 +307,12 @@ export async function backfill(
     if (control.signal?.aborted) break;
     const to = from + STEP_MS * STEPS_PER_TRANSACTION;
     await uow.run(async (stores) => {
-      const context = await stationContext(stores, uid);
-      const sink = ingest(platform.deviceState, context);
-      for (const t of stepsOf(plan, from, to)) await household.step(t, sink);
       const last = to >= plan.end;
-      if (last) await household.finish(sink);
-      await context.flush();
+      await platform.deviceState.inUnit(stores, uid, async (context) => {
+        const sink = ingest(platform.deviceState, context);
+        for (const t of stepsOf(plan, from, to)) await household.step(t, sink);
+        if (last) await household.finish(sink);
+      });
       await stores.history.progress(uid, {
         done_until: new Date(last ? plan.end : to).toISOString(),
         open_transaction_id: household.transactionId ?? null,

@@ -171,14 +171,24 @@ export class DeviceStateService {
    * once, device changes written once at the end, and everything commits or fails together.
    */
   withStation<T>(uid: string, work: (context: StationContext) => Promise<T>): Promise<T> {
-    return this.uow.run(async (stores) => {
-      const found = await stores.stations.findWithDevice(uid);
-      if (!found) throw new UnknownDeviceError(uid);
-      const context = new StationContext(uid, stores, found.device, found.station);
-      const result = await work(context);
-      await context.flush();
-      return result;
-    });
+    return this.uow.run((stores) => this.inUnit(stores, uid, work));
+  }
+
+  /**
+   * Runs `work` in the station's context within a unit of work already open (its `stores`), as
+   * withStation does in a unit of its own; the device's changes are written at the end.
+   */
+  async inUnit<T>(
+    stores: DeviceStateStores,
+    uid: string,
+    work: (context: StationContext) => Promise<T>,
+  ): Promise<T> {
+    const found = await stores.stations.findWithDevice(uid);
+    if (!found) throw new UnknownDeviceError(uid);
+    const context = new StationContext(uid, stores, found.device, found.station);
+    const result = await work(context);
+    await context.flush();
+    return result;
   }
 
   /** Records a log of the station's association, when it has one, if its value changed. */
