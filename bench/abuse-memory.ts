@@ -21,7 +21,7 @@ import { issueOperatorAccessToken } from '../src/identity/index.js';
 import { freePort } from '../test/helpers/http.js';
 import { recordFigure } from './figures.js';
 import { rssBytes, startProcess } from './processes.js';
-import { benchOwner } from './provision.js';
+import { benchOwner, benchDevice, type BenchStation } from './provision.js';
 
 const { values } = parseArgs({
   options: {
@@ -60,13 +60,10 @@ const headerLimit = config.http.maxHeaderBytes;
 
 process.stdout.write(`Provisioning ${STATIONS} stations in ${dataDir}…\n`);
 const platform = await buildPlatform(config);
-const stations: { uid: string; password: string }[] = [];
+const stations: BenchStation[] = [];
 for (let i = 0; i < STATIONS; i++) {
-  const device = await platform.devices.provision({
-    uid: `ABUSE${String(i).padStart(6, '0')}`,
-    serialNumber: `ABUSE-${i}`,
-  });
-  stations.push({ uid: device.uid, password: device.password });
+  const device = await benchDevice(platform, 'ABUSE', i);
+  stations.push(device);
 }
 // The HTTP requests are authenticated, so that their bodies are read, parsed and validated.
 const caller = await benchOwner(platform);

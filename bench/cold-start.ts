@@ -25,6 +25,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { freePort } from '../test/helpers/http.js';
 import { recordFigure } from './figures.js';
+import { buildIsCurrent } from './processes.js';
 
 const { values } = parseArgs({
   options: {
@@ -39,28 +40,6 @@ const DAYS = Number(values.days);
 const RUNS = Number(values.runs);
 const TIMEOUT_MS = Number(values.timeout) * 1000;
 const root = path.resolve(import.meta.dirname, '..');
-
-function newestModification(directory: string): number {
-  let newest = 0;
-  for (const entry of fs.readdirSync(directory, { withFileTypes: true })) {
-    const file = path.join(directory, entry.name);
-    newest = Math.max(
-      newest,
-      entry.isDirectory() ? newestModification(file) : fs.statSync(file).mtimeMs,
-    );
-  }
-  return newest;
-}
-
-/** What bin/witty.js runs: the build when it is newer than every source, else tsx. */
-function server(): 'dist' | 'tsx' {
-  try {
-    const stamp = fs.statSync(path.join(root, 'dist/.build-stamp')).mtimeMs;
-    return stamp >= newestModification(path.join(root, 'src')) ? 'dist' : 'tsx';
-  } catch {
-    return 'tsx';
-  }
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -254,7 +233,7 @@ const median = (numbers: number[]) => {
   return sorted[Math.floor(sorted.length / 2)]!;
 };
 
-const ran = server();
+const ran = buildIsCurrent() ? 'dist' : 'tsx';
 const runs: DemoRun[] = [];
 const baselines: number[] = [];
 for (let run = 0; run < RUNS; run++) {

@@ -28,7 +28,13 @@ import { issueOperatorAccessToken } from '../src/identity/index.js';
 import { freePort } from '../test/helpers/http.js';
 import { recordFigure } from './figures.js';
 import { cpuSeconds, rssBytes, runLoadGenerator, startProcess as start } from './processes.js';
-import { associateStation, benchInstallation, benchOwner } from './provision.js';
+import {
+  associateStation,
+  benchInstallation,
+  benchOwner,
+  benchDevice,
+  type BenchStation,
+} from './provision.js';
 
 const { values } = parseArgs({
   options: {
@@ -126,13 +132,10 @@ async function main() {
   const provisioned = Math.max(N, FIND_MAX ? (STEPS.at(-1) ?? 0) : 0);
   process.stdout.write(`Provisioning ${provisioned} stations in ${dataDir}…\n`);
   const platform = await buildPlatform(config);
-  const stations: { uid: string; password: string }[] = [];
+  const stations: BenchStation[] = [];
   for (let i = 0; i < provisioned; i++) {
-    const device = await platform.devices.provision({
-      uid: `BENCH${String(i).padStart(6, '0')}`,
-      serialNumber: `BENCH-${i}`,
-    });
-    stations.push({ uid: device.uid, password: device.password });
+    const device = await benchDevice(platform, 'BENCH', i);
+    stations.push(device);
   }
   // Commands go to a handful of associated stations through the API, as a partner app would.
   const caller = await benchOwner(platform);

@@ -21,7 +21,13 @@ import { openStore } from '../src/db/database.js';
 import { freePort } from '../test/helpers/http.js';
 import { recordFigure } from './figures.js';
 import { cpuSeconds, runLoadGenerator, startProcess } from './processes.js';
-import { associateStation, benchInstallation, benchOwner } from './provision.js';
+import {
+  associateStation,
+  benchInstallation,
+  benchOwner,
+  benchDevice,
+  type BenchStation,
+} from './provision.js';
 import { freshPostgres } from './webhooks-database.js';
 
 const { values } = parseArgs({
@@ -96,13 +102,10 @@ async function main() {
   process.stdout.write(`Provisioning ${N} associated stations (${config.database.dialect})…\n`);
   const platform = await buildPlatform(config);
   const caller = await benchOwner(platform);
-  const stations: { uid: string; password: string }[] = [];
+  const stations: BenchStation[] = [];
   for (let i = 0; i < N; i++) {
-    const device = await platform.devices.provision({
-      uid: `CEIL${String(i).padStart(6, '0')}`,
-      serialNumber: `CEIL-${i}`,
-    });
-    stations.push({ uid: device.uid, password: device.password });
+    const device = await benchDevice(platform, 'CEIL', i);
+    stations.push(device);
     const installationId = await benchInstallation(platform, caller, `Ceiling ${i}`);
     await associateStation(platform, device.uid, installationId, `XEVFR-CEIL-${i}`);
   }

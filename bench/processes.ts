@@ -78,3 +78,30 @@ export function runLoadGenerator(
     });
   });
 }
+
+function newestModification(directory: string): number {
+  let newest = 0;
+  for (const entry of fs.readdirSync(directory, { withFileTypes: true })) {
+    const file = path.join(directory, entry.name);
+    newest = Math.max(
+      newest,
+      entry.isDirectory() ? newestModification(file) : fs.statSync(file).mtimeMs,
+    );
+  }
+  return newest;
+}
+
+/**
+ * Whether `witty serve` runs the build: bin/witty.js runs dist/ when its stamp is newer than
+ * every source, and the sources through tsx otherwise (the same rule, read from here).
+ */
+export function buildIsCurrent(): boolean {
+  try {
+    return (
+      fs.statSync(path.join(root, 'dist/.build-stamp')).mtimeMs >=
+      newestModification(path.join(root, 'src'))
+    );
+  } catch {
+    return false;
+  }
+}

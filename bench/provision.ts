@@ -5,6 +5,25 @@ import type { Platform } from '../src/app.js';
 /** The caller the benches act as: an owner account of their own. */
 export type BenchCaller = Parameters<Platform['installations']['create']>[0];
 
+/** What a bench's station connects with. */
+export interface BenchStation {
+  uid: string;
+  password: string;
+}
+
+/** Provisions the bench's device number `i`: uid PREFIX000042, serial number PREFIX-42. */
+export async function benchDevice(
+  platform: Platform,
+  prefix: string,
+  i: number,
+): Promise<BenchStation> {
+  const device = await platform.devices.provision({
+    uid: `${prefix}${String(i).padStart(6, '0')}`,
+    serialNumber: `${prefix}-${i}`,
+  });
+  return { uid: device.uid, password: device.password };
+}
+
 /** Creates the benches' owner, bench@example.com. */
 export async function benchOwner(platform: Platform): Promise<BenchCaller> {
   const account = await platform.identity.createAccount({

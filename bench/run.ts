@@ -25,6 +25,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import * as prettier from 'prettier';
 import { meetsTarget, type Figure } from './figures.js';
+import { buildIsCurrent } from './processes.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 
@@ -176,30 +177,6 @@ function git(...args: string[]): string {
     return execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
   } catch {
     return '';
-  }
-}
-
-function newestModification(directory: string): number {
-  let newest = 0;
-  for (const entry of fs.readdirSync(directory, { withFileTypes: true })) {
-    const file = path.join(directory, entry.name);
-    newest = Math.max(
-      newest,
-      entry.isDirectory() ? newestModification(file) : fs.statSync(file).mtimeMs,
-    );
-  }
-  return newest;
-}
-
-/** Whether `witty serve` runs the build (bin/witty.js runs the sources when dist/ is older). */
-function buildIsCurrent(): boolean {
-  try {
-    return (
-      fs.statSync(path.join(root, 'dist/.build-stamp')).mtimeMs >=
-      newestModification(path.join(root, 'src'))
-    );
-  } catch {
-    return false;
   }
 }
 

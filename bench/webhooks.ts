@@ -26,7 +26,13 @@ import { MAX_SUBSCRIPTIONS_PER_INSTALLATION } from '../src/notifications/service
 import { freePort } from '../test/helpers/http.js';
 import { recordFigure } from './figures.js';
 import { cpuSeconds, startProcess as start } from './processes.js';
-import { associateStation, benchInstallation, benchOwner } from './provision.js';
+import {
+  associateStation,
+  benchInstallation,
+  benchOwner,
+  benchDevice,
+  type BenchStation,
+} from './provision.js';
 import { freshPostgres } from './webhooks-database.js';
 
 const { RPCClient } = ocppRpc;
@@ -269,13 +275,10 @@ async function main() {
   );
   const platform = await buildPlatform(config);
   const caller = await benchOwner(platform);
-  const stations: { uid: string; password: string }[] = [];
+  const stations: BenchStation[] = [];
   for (let i = 0; i < INSTALLATIONS; i++) {
-    const device = await platform.devices.provision({
-      uid: `WEBHOOKBENCH${String(i).padStart(6, '0')}`,
-      serialNumber: `WEBHOOKBENCH-${i}`,
-    });
-    stations.push({ uid: device.uid, password: device.password });
+    const device = await benchDevice(platform, 'WEBHOOKBENCH', i);
+    stations.push(device);
     const installationId = await benchInstallation(platform, caller, `Bench ${i}`);
     await associateStation(platform, device.uid, installationId, `XEVFR-WEBHOOKBENCH-${i}`);
     for (let j = 0; j < SUBSCRIPTIONS; j++) {
