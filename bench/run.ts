@@ -123,6 +123,7 @@ const RUNS: BenchRun[] = [
     ],
   },
   { bench: 'ingest-path', args: [], quickArgs: ['--stations', '300', '--seconds', '1.5'] },
+  { bench: 'statements', args: [], quickArgs: ['--iterations', '2000'] },
   { bench: 'api', args: [], quickArgs: ['--seconds', '2', '--routes', 'station,installations'] },
   { bench: 'api', args: [], quickArgs: null, database: 'postgresql' },
   // The same measure in both: the start of the real demo, with its 90 days of history.
