@@ -134,7 +134,8 @@ const currentSessionOf = new ReusableQuery(
       .limit(ONE_ROW),
 );
 
-// Two statements: as one UNION of the two, SQLite takes twenty times as long.
+// Two statements, each of one row (test/db/single-row-reads.test.ts); bench/statements.ts
+// measures them against one UNION ALL.
 const lastSessionOf = new ReusableQuery(
   ['stationId'],
   (db: Executor, { stationId }: { stationId: string }) =>
