@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config.js';
 import { BackgroundCheckpointer, type CheckpointReport } from './checkpointer.js';
+import { SchemaPostgresDialect } from './postgres-dialect.js';
 import type { Database } from './schema.js';
 import { GroupCommitSqliteDialect, type GroupCommitDatabase } from './sqlite-dialect.js';
 
@@ -59,7 +60,7 @@ export function openStore(database: Config['database']): Store {
   const pool = new pg.Pool({ connectionString: database.url, max: database.poolSize ?? 10 });
   // An idle client that loses its connection must not crash the process.
   pool.on('error', () => undefined);
-  return wrap(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), 'postgres');
+  return wrap(new Kysely<Database>({ dialect: new SchemaPostgresDialect({ pool }) }), 'postgres');
 }
 
 /**

@@ -35,6 +35,23 @@ describeEachDialect('store', (dialect) => {
   });
 
   it.runIf(dialect === 'postgres')(
+    'PostgreSQL: the introspection behind migrations lists the current schema only',
+    async () => {
+      const other = await freshDatabase(dialect);
+      const otherStore = openStore(loadConfig(other.env).database);
+      await sql`create table kysely_migration (name text)`.execute(otherStore.db);
+      const tables = await store.db.introspection.getTables({ withInternalKyselyTables: true });
+      expect(new Set(tables.map((t) => t.schema)).size).toBe(1);
+      expect(tables.map((t) => t.name)).toContain('kysely_migration');
+      expect(tables.find((t) => t.name === 'installations')?.columns).toContainEqual(
+        expect.objectContaining({ name: 'id', isAutoIncrementing: true, isNullable: false }),
+      );
+      await otherStore.close();
+      await other.drop();
+    },
+  );
+
+  it.runIf(dialect === 'postgres')(
     'PostgreSQL: the process keeps WITTY_DATABASE_POOL_SIZE connections, no more',
     async () => {
       const database = await freshDatabase(dialect);
