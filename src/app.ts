@@ -10,7 +10,7 @@ import Fastify, {
 import type Provider from 'oidc-provider';
 import type { JWK } from 'oidc-provider';
 import { systemClock, type Clock } from './clock.js';
-import type { Config } from './config.js';
+import { runs, type Config } from './config.js';
 import { openStore, type Store } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { UnitOfWork, type CommitHooks, type Executor } from './db/unit-of-work.js';
@@ -20,10 +20,12 @@ import { ApiError } from './errors.js';
 import type { Job } from './jobs.js';
 import { AttemptLimiter, SignInThrottle } from './http/attempt-limiter.js';
 import { registerOperations } from './http/operations.js';
+import { NatsStationBus } from './bus/index.js';
 import {
   clientErrorHandler,
   frameworkErrorProblem,
   registerProblemHandlers,
+  sendProblem,
 } from './http/problem.js';
 import { SHARED_SCHEMAS } from './http/schemas.js';
 import { registerNulCheck, schemaController } from './http/validation.js';
@@ -473,10 +475,20 @@ export async function buildApp(
     maxFrameBytes: config.ocppMaxFrameBytes,
   });
   app.decorate('gateway', gateway);
+  // Between nodes, commands go over NATS to whichever node holds the station's connection.
+  const natsBus = config.natsUrl
+    ? await NatsStationBus.connect(config.natsUrl, config.nodeId, (error, context) =>
+        app.log.warn({ err: error, context }, 'NATS bus'),
+      )
+    : undefined;
+  if (natsBus && runs(config.role, 'gateway')) {
+    natsBus.serve(gateway);
+    gateway.reportPresence(natsBus);
+  }
   const commands = new StationCommandRunner({
     uow: platform.uow,
     state: platform.deviceState,
-    bus: gateway,
+    bus: natsBus ?? gateway,
     clock: platform.clock,
     log: app.log,
     timeoutMs: config.commandTimeoutMs,
@@ -578,10 +590,26 @@ export async function buildApp(
     },
   ];
   app.decorate('jobs', jobs);
+  const gatewayHere = runs(config.role, 'gateway');
   app.server.on('upgrade', (request, socket, head) => {
-    if (request.url?.startsWith(`${OCPP_PATH}/`)) gateway.handleUpgrade(request, socket, head);
+    if (gatewayHere && request.url?.startsWith(`${OCPP_PATH}/`))
+      gateway.handleUpgrade(request, socket, head);
     else socket.destroy();
   });
+  // A node without the API role answers its health and metrics only.
+  if (!runs(config.role, 'api')) {
+    // Answered here, before any page's own hooks (cookies, CSRF) or error handler run.
+    app.addHook('onRequest', async (request, reply) => {
+      const path = request.url.split('?')[0];
+      if (path === '/healthz' || path === '/readyz' || path === '/metrics') return;
+      return sendProblem(
+        reply,
+        request,
+        'NOT_FOUND',
+        `This node (${config.nodeId}) runs the ${config.role} role and serves no API or pages; send them to an api or all node.`,
+      );
+    });
+  }
   app.decorateRequest('caller', null);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -599,6 +627,7 @@ export async function buildApp(
     // Closing the connections ends the calls under way; then their commands are recorded.
     await gateway.close();
     await commands.drain();
+    await natsBus?.close();
     await platform.closeNotifications();
     if (!deps.store) await platform.store.close();
   });
@@ -627,6 +656,8 @@ export async function buildApp(
     app.addSchema(schema);
   }
   const registry = registerOperations(app, platform.store, {
+    node: { id: config.nodeId, role: config.role },
+    ...(natsBus ? { nats: () => natsBus.ready } : {}),
     connectedStations: () => gateway.connectedCount,
     metricsToken: config.metricsToken,
   });

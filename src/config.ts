@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
@@ -121,9 +122,33 @@ const EnvironmentSchema = Type.Object({
    * on one database, leave it on for one node only.
    */
   WITTY_SANDBOX_STATIONS: Type.Boolean({ default: true }),
+  /**
+   * What this process does: `all` (the default: everything), `api` (the HTTP API, portal and
+   * dashboard, no station connections, no background work), `gateway` (station connections
+   * over OCPP) or `worker` (webhook and mail delivery, periodic jobs). `witty serve --role`.
+   */
+  WITTY_ROLE: Type.Union(
+    ['all', 'api', 'gateway', 'worker'].map((role) => Type.Literal(role)),
+    { default: 'all' },
+  ),
+  /** This node's name in logs, /readyz and the bus; defaults to HOSTNAME-PID. */
+  WITTY_NODE_ID: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' })),
+  /**
+   * nats://host:port of the NATS server that carries commands between nodes; unset, commands
+   * reach only the stations connected to this process (one node).
+   */
+  WITTY_NATS_URL: Type.Optional(Type.String({ pattern: '^(nats|tls)://[^\\s]+$' })),
 });
 
 type Environment = Static<typeof EnvironmentSchema>;
+
+/** What a process of the platform runs (WITTY_ROLE). */
+export type Role = 'all' | 'api' | 'gateway' | 'worker';
+
+/** Whether a process of `role` does `part`. */
+export function runs(role: Role, part: 'api' | 'gateway' | 'worker'): boolean {
+  return role === 'all' || role === part;
+}
 
 /** The parsed, frozen configuration passed down to every module. */
 export interface Config {
@@ -178,6 +203,12 @@ export interface Config {
   readonly invitationTtlSeconds: number;
   readonly portal: { readonly sessionTtlSeconds: number; readonly openMailbox: boolean };
   readonly sandboxStations: boolean;
+  /** What this process runs (WITTY_ROLE). */
+  readonly role: Role;
+  /** This node's name (WITTY_NODE_ID). */
+  readonly nodeId: string;
+  /** The NATS server between nodes, or null for one node (WITTY_NATS_URL). */
+  readonly natsUrl: string | null;
 }
 
 /** Raised when settings are invalid; lists every problem at once. */
@@ -325,6 +356,9 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       openMailbox: env.WITTY_PORTAL_OPEN_MAILBOX,
     },
     sandboxStations: env.WITTY_SANDBOX_STATIONS,
+    role: env.WITTY_ROLE,
+    nodeId: env.WITTY_NODE_ID ?? `${os.hostname()}-${process.pid}`,
+    natsUrl: env.WITTY_NATS_URL ?? null,
   });
 }
 

@@ -192,6 +192,11 @@ describe('witty CLI', { timeout: SPAWN_TIMEOUT_MS }, () => {
       ],
       ['demo at speed 9999', ['demo', '--speed', '9999'], '--speed must be between 1 and 3600'],
       [
+        'serve with a bad --role',
+        ['serve', '--role', 'boss'],
+        '--role must be all, api, gateway or worker',
+      ],
+      [
         'webhooks deliveries without --subscription',
         ['webhooks', 'deliveries'],
         '--subscription is required',

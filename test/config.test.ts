@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
@@ -74,6 +75,9 @@ describe('loadConfig', () => {
         invitationTtlSeconds: 7 * 86400,
         portal: { sessionTtlSeconds: 7 * 86400, openMailbox: false },
         sandboxStations: true,
+        role: 'all',
+        nodeId: `${os.hostname()}-${process.pid}`,
+        natsUrl: null,
       });
     });
 
@@ -185,6 +189,26 @@ describe('loadConfig', () => {
     expect(loadConfig({}).http.authCacheSeconds).toBe(2);
     expect(loadConfig({ WITTY_AUTH_CACHE_SECONDS: '0' }).http.authCacheSeconds).toBe(0);
     expect(() => loadConfig({ WITTY_AUTH_CACHE_SECONDS: '6' })).toThrow(/WITTY_AUTH_CACHE_SECONDS/);
+  });
+
+  it('WITTY_ROLE, WITTY_NODE_ID and WITTY_NATS_URL: all, HOSTNAME-PID and none by default', () => {
+    const config = loadConfig({});
+    expect(config.role).toBe('all');
+    expect(config.nodeId).toBe(`${os.hostname()}-${process.pid}`);
+    expect(config.natsUrl).toBeNull();
+    const node = loadConfig({
+      WITTY_ROLE: 'gateway',
+      WITTY_NODE_ID: 'gw-1',
+      WITTY_NATS_URL: 'nats://10.0.0.5:4222',
+    });
+    expect([node.role, node.nodeId, node.natsUrl]).toEqual([
+      'gateway',
+      'gw-1',
+      'nats://10.0.0.5:4222',
+    ]);
+    expect(() => loadConfig({ WITTY_ROLE: 'boss' })).toThrow(/WITTY_ROLE/);
+    expect(() => loadConfig({ WITTY_NODE_ID: 'a b' })).toThrow(/WITTY_NODE_ID/);
+    expect(() => loadConfig({ WITTY_NATS_URL: 'http://nats:4222' })).toThrow(/WITTY_NATS_URL/);
   });
 
   describe('public URL and API audience', () => {

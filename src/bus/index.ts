@@ -4,3 +4,4 @@ export {
   type StationCommandBus,
   StationNotConnectedError,
 } from './command-bus.js';
+export { NatsStationBus, SUBJECTS, subjectToken, type LocalStations } from './nats-bus.js';

@@ -21,7 +21,8 @@ import { ApiError } from '../errors.js';
 const USAGE = `Usage: witty <command> [options]
 
 Commands:
-  serve                                   Run the platform (HTTP API, OpenID provider, docs)
+  serve [--role all|api|gateway|worker]   Run the platform (HTTP API, OpenID provider, docs,
+                                          station gateway, delivery); a role runs one part
   migrate                                 Bring the database schema up to date
   users create --email E --password P --role owner|installer|developer|admin
                [--first-name F] [--last-name L]
@@ -95,16 +96,25 @@ const OPTION_SPEC = {
 
 /**
  * A command: its settings are read only when it needs them (openapi and sim need none), over
- * defaults of its own that the environment overrides.
+ * defaults of its own that the environment overrides, under its options' own (`overrides`).
  */
 type Command = (
   options: Options,
-  config: (defaults?: Record<string, string>) => Config,
+  config: (defaults?: Record<string, string>, overrides?: Record<string, string>) => Config,
 ) => Promise<number>;
+
+/** `serve --role`: what this process runs, over WITTY_ROLE. */
+function roleOption(options: Options): Record<string, string> {
+  const role = options.role;
+  if (role === undefined) return {};
+  if (typeof role !== 'string' || !['all', 'api', 'gateway', 'worker'].includes(role))
+    throw new UsageError('--role must be all, api, gateway or worker');
+  return { WITTY_ROLE: role };
+}
 
 /** Every `witty` command, one file each in this folder. */
 const COMMANDS: Record<string, Command> = {
-  serve: (_options, config) => serve(config()),
+  serve: (options, config) => serve(config({}, roleOption(options))),
   // The demo has no mail server: its mailbox page shows every mail, like a mail catcher.
   demo: (options, config) => demo(config({ WITTY_PORTAL_OPEN_MAILBOX: 'true' }), options),
   migrate: (_options, config) => migrate(config()),
@@ -155,7 +165,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   try {
     const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
     if (!command) throw new UsageError(`unknown command "${name}"`);
-    return await command(options, (defaults = {}) => loadConfig({ ...defaults, ...env }));
+    return await command(options, (defaults = {}, overrides = {}) =>
+      loadConfig({ ...defaults, ...env, ...overrides }),
+    );
   } catch (error) {
     if (error instanceof UsageError) {
       process.stderr.write(`witty: ${error.message}\n\n${USAGE}\n`);

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../app.js';
 import { startJobs } from '../jobs.js';
-import type { Config } from '../config.js';
+import { runs, type Config } from '../config.js';
 import { SandboxStations } from '../sandbox/index.js';
 import { StartError } from './options.js';
 
@@ -28,18 +28,23 @@ export async function serve(
   app.platform.store.checkpointInBackground((report) => {
     if (report.error) app.log.warn({ err: report.error }, 'SQLite checkpoint failed');
   });
-  const jobs = startJobs(app.jobs, app.log);
-  app.platform.deliveries.start();
-  app.platform.mails.start();
+  // Delivery and the periodic jobs run on worker nodes; api and gateway nodes leave them.
+  const worker = runs(config.role, 'worker');
+  const jobs = startJobs(worker ? app.jobs : [], app.log);
+  if (worker) {
+    app.platform.deliveries.start();
+    app.platform.mails.start();
+  }
   // The try-it sandboxes' stations connect to this process like any station.
-  const sandboxStations = config.sandboxStations
-    ? new SandboxStations({
-        sandboxes: app.sandboxes,
-        resetSecret: (uid) => app.platform.devices.resetSecret(uid),
-        url: `ws://${localAddress(config.host)}:${config.port}`,
-        log: (error, uid) => app.log.error({ err: error, uid }, 'sandbox station not started'),
-      })
-    : undefined;
+  const sandboxStations =
+    config.sandboxStations && runs(config.role, 'gateway')
+      ? new SandboxStations({
+          sandboxes: app.sandboxes,
+          resetSecret: (uid) => app.platform.devices.resetSecret(uid),
+          url: `ws://${localAddress(config.host)}:${config.port}`,
+          log: (error, uid) => app.log.error({ err: error, uid }, 'sandbox station not started'),
+        })
+      : undefined;
   let cleanup: (() => Promise<void>) | undefined;
   try {
     await sandboxStations?.start();
@@ -53,7 +58,7 @@ export async function serve(
   const base = config.publicUrl;
   process.stdout.write(
     [
-      `Witty-Home platform ready (${config.database.dialect})`,
+      `Witty-Home platform ready (${config.database.dialect}; node ${config.nodeId}, role ${config.role}${config.natsUrl ? ', NATS' : ''})`,
       `  API        ${base}/v1`,
       `  Reference  ${base}/docs`,
       `  OpenAPI    ${base}/v1/openapi.json`,

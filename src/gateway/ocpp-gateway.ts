@@ -116,6 +116,8 @@ function rawSocket(client: ServerClient): { terminate(): void } | undefined {
  * are answered as they come, and a conforming station sends one at a time).
  */
 export class OcppGateway implements StationCommandBus {
+  /** Told when a station's connection opens here and when it is gone (the bus between nodes). */
+  private presence: { held(uid: string): void; released(uid: string): void } | undefined;
   private readonly server: InstanceType<typeof RPCServer>;
   private readonly clients = new Map<string, ServerClient>();
   /** Every open connection, including one being replaced by a newer one of the same station. */
@@ -363,6 +365,32 @@ export class OcppGateway implements StationCommandBus {
     handshake.request = handshake.headers = handshake.query = undefined;
   }
 
+  /** Tells `presence` which stations this process holds, from now on. */
+  reportPresence(presence: { held(uid: string): void; released(uid: string): void }): void {
+    this.presence = presence;
+    for (const uid of this.clients.keys()) presence.held(uid);
+  }
+
+  /** Whether this process holds a connection of the station. */
+  holds(uid: string): boolean {
+    return this.clients.has(uid);
+  }
+
+  /**
+   * The station connected to another node: its connection here, a stale one, is closed without
+   * recording the station disconnected (it is connected, elsewhere).
+   */
+  release(uid: string): void {
+    const client = this.clients.get(uid);
+    if (!client) return;
+    this.clients.delete(uid);
+    this.presence?.released(uid);
+    this.deps.log.info({ uid }, 'station connected to another node; closing its connection here');
+    // A close handshake, so that a station still listening is told why (ws cuts the socket off
+    // if the station never answers it).
+    void client.close({ code: 1000, reason: 'Connected to another node', awaitPending: false });
+  }
+
   /** Number of stations connected to this process. */
   get connectedCount(): number {
     return this.clients.size;
@@ -380,6 +408,7 @@ export class OcppGateway implements StationCommandBus {
       log.info({ uid, code, reason }, 'station disconnected');
       if (this.clients.get(uid) !== client) return;
       this.clients.delete(uid);
+      this.presence?.released(uid);
       // Stations closed by the platform as it stops are not Offline: they come back to it.
       state
         .disconnected(uid, { announce: this.closing === undefined })
@@ -391,6 +420,8 @@ export class OcppGateway implements StationCommandBus {
       this.handleCall(client, method, params);
     for (const action of this.actions) client.handle(action, handle);
     await state.connected(uid);
+    // Once recorded connected: a call from another node may come from now on.
+    if (this.clients.get(uid) === client) this.presence?.held(uid);
     log.info({ uid, remoteAddress: client.handshake.remoteAddress }, 'station connected');
   }
 

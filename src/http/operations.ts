@@ -8,7 +8,14 @@ import type { Store } from '../db/database.js';
 export function registerOperations(
   app: FastifyInstance,
   store: Store,
-  options: { connectedStations: () => number; metricsToken: string | null },
+  options: {
+    /** This node's id and role, reported by /readyz. */
+    node: { id: string; role: string };
+    /** Whether the NATS bus is connected; absent on a node without one. */
+    nats?: () => boolean;
+    connectedStations: () => number;
+    metricsToken: string | null;
+  },
 ): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'witty_' });
@@ -45,13 +52,21 @@ export function registerOperations(
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
+  // Ready when the database answers and, on a node with a bus, NATS is connected.
   app.get('/readyz', async (_request, reply) => {
-    try {
-      await store.ping();
-      return { status: 'ready', database: store.dialect };
-    } catch {
-      return reply.status(503).send({ status: 'unavailable', database: store.dialect });
-    }
+    const database = await store.ping().then(
+      () => 'up',
+      () => 'down',
+    );
+    const nats = options.nats ? (options.nats() ? 'up' : 'down') : 'none';
+    const ready = database === 'up' && nats !== 'down';
+    return reply.status(ready ? 200 : 503).send({
+      status: ready ? 'ready' : 'unavailable',
+      node: options.node.id,
+      role: options.node.role,
+      database: store.dialect,
+      dependencies: { database, nats },
+    });
   });
   const digest = (text: string) => createHash('sha256').update(text).digest();
   const expected = options.metricsToken === null ? null : digest(`Bearer ${options.metricsToken}`);

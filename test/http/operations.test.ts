@@ -14,10 +14,17 @@ describeEachDialect('operations endpoints', (dialect) => {
     expect(response.json()).toEqual({ status: 'ok' });
   });
 
-  it('/readyz checks the database', async () => {
+  it('/readyz checks the database, and names the node and its role', async () => {
     const response = await t.app.inject('/readyz');
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toEqual({ status: 'ready', database: dialect });
+    expect(response.json()).toEqual({
+      status: 'ready',
+      node: t.config.nodeId,
+      role: 'all',
+      database: dialect,
+      dependencies: { database: 'up', nats: 'none' },
+    });
+    expect(t.config.nodeId).toMatch(/-\d+$/);
   });
 
   it('/metrics exposes request durations in Prometheus format', async () => {
