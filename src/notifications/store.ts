@@ -50,6 +50,13 @@ export interface ClaimedDelivery {
   event_created_at: string;
 }
 
+/** The error an attempt gets when its lease ran out before its outcome was written. */
+export const LOST_ATTEMPT =
+  'no outcome recorded: the worker stopped, or its write failed, before recording this attempt';
+
+/** The lease a starting embedded worker gives the deliveries a crash left leased: run out. */
+const LEASE_ENDED_AT_START = new Date(0).toISOString();
+
 /** SQL of subscriptions, events, deliveries and attempts; every method joins the caller's transaction. */
 export class NotificationStore {
   constructor(
@@ -168,7 +175,7 @@ export class NotificationStore {
     return atomically(this.db, async (trx) => {
       const candidates = trx
         .selectFrom('webhook_deliveries')
-        .select(['id', 'subscription_id', 'next_attempt_at'])
+        .select(['id', 'subscription_id', 'next_attempt_at', 'lease_until'])
         .where('state', '=', 'pending')
         .where('next_attempt_at', '<=', now)
         .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
@@ -184,19 +191,51 @@ export class NotificationStore {
             'rank',
           ),
           'c.next_attempt_at',
+          'c.lease_until',
         ]);
       const chosen = await trx
         .selectFrom(ranked.as('r'))
-        .select('r.id')
+        .select(['r.id', 'r.lease_until'])
         .where('r.rank', '<=', perSubscription)
         .orderBy('r.next_attempt_at')
         .limit(limit)
         .execute();
       if (chosen.length === 0) return [];
       const ids = chosen.map((row) => row.id);
+      // A lease that ran out is an attempt whose outcome was never written (its worker died, or
+      // the write failed): it counts, so the next POST carries the next aeg-delivery-count and
+      // no attempt reaches the endpoint twice; the log says what is known of it.
+      const leaseMs = Date.parse(leaseUntil) - Date.parse(now);
+      const lost = chosen.filter((row) => row.lease_until !== null);
+      if (lost.length > 0) {
+        await trx
+          .insertInto('webhook_attempts')
+          .values(
+            lost.map((row) => ({
+              delivery_id: row.id,
+              // When its lease was taken; after a restart (SQLite), when it was found.
+              attempted_at:
+                row.lease_until === LEASE_ENDED_AT_START
+                  ? now
+                  : new Date(Date.parse(row.lease_until!) - leaseMs).toISOString(),
+              status_code: null,
+              error: LOST_ATTEMPT,
+              duration_ms: 0,
+            })),
+          )
+          .execute();
+      }
       await trx
         .updateTable('webhook_deliveries')
-        .set({ lease_until: leaseUntil })
+        .set((eb) => ({
+          lease_until: leaseUntil,
+          attempt_count: eb
+            .case()
+            .when('lease_until', 'is not', null)
+            .then(eb('attempt_count', '+', 1))
+            .else(eb.ref('attempt_count'))
+            .end(),
+        }))
         .where('id', 'in', ids)
         .execute();
       return trx
@@ -228,11 +267,14 @@ export class NotificationStore {
     });
   }
 
-  /** Frees the leases of pending deliveries (the embedded store's only worker is starting). */
+  /**
+   * Ends the leases of pending deliveries (the embedded store's only worker is starting): each is
+   * taken again at once, and counted as an attempt whose outcome was lost.
+   */
   async releaseLeases(): Promise<void> {
     await this.db
       .updateTable('webhook_deliveries')
-      .set({ lease_until: null })
+      .set({ lease_until: LEASE_ENDED_AT_START })
       .where('state', '=', 'pending')
       .where('lease_until', 'is not', null)
       .execute();

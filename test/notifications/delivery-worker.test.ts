@@ -130,6 +130,7 @@ describeEachDialect('the delivery worker writes its attempts in batches', (diale
       .selectFrom('webhook_attempts')
       .select(['delivery_id', 'status_code'])
       .where('delivery_id', 'in', ids)
+      .orderBy('id')
       .execute();
     return rows.map((row) => ({
       ...row,
@@ -190,7 +191,7 @@ describeEachDialect('the delivery worker writes its attempts in batches', (diale
     await worker.stop(0);
   });
 
-  it('a batch that cannot be written leaves its deliveries leased, then posts them again with the same ids', async () => {
+  it('a batch that cannot be written leaves its deliveries leased, then posts them again with the same ids as a new attempt', async () => {
     const ids = await raise(3);
     vi.spyOn(t.app.platform.notifications, 'recordAttempts').mockRejectedValueOnce(
       new Error('disk full'),
@@ -200,6 +201,7 @@ describeEachDialect('the delivery worker writes its attempts in batches', (diale
     const run = worker.runOnce();
     await poster.waitForHeld(3);
     const firstIds = poster.held.map((post) => post.headers['webhook-id']).sort();
+    expect(poster.held.map((post) => post.headers['aeg-delivery-count'])).toEqual(['0', '0', '0']);
     poster.answerAll(200);
     await run;
     expect(warnings).toEqual(Array(3).fill('webhook delivery not recorded'));
@@ -215,10 +217,24 @@ describeEachDialect('the delivery worker writes its attempts in batches', (diale
     const again = worker.runOnce();
     await poster.waitForHeld(3);
     expect(poster.held.map((post) => post.headers['webhook-id']).sort()).toEqual(firstIds);
+    // The lost attempt counts: the endpoint never sees the same attempt of an event twice.
+    expect(poster.held.map((post) => post.headers['aeg-delivery-count'])).toEqual(['1', '1', '1']);
     poster.answerAll(200);
     await again;
     for (const row of await deliveries(ids))
-      expect(row).toMatchObject({ state: 'delivered', attempt_count: 1, attempts: [200] });
+      expect(row).toMatchObject({ state: 'delivered', attempt_count: 2, attempts: [null, 200] });
+    const lost = await t.app.platform.store.db
+      .selectFrom('webhook_attempts')
+      .select(['attempted_at', 'error', 'duration_ms'])
+      .where('delivery_id', 'in', ids)
+      .where('status_code', 'is', null)
+      .execute();
+    expect(lost).toHaveLength(3);
+    for (const attempt of lost) {
+      expect(attempt.error).toMatch(/^no outcome recorded/);
+      // Dated when its lease was taken, not when it was found lost.
+      expect(Date.parse(attempt.attempted_at)).toBeLessThan(t.clock.now().getTime() - LEASE_MS);
+    }
   });
 
   it("an endpoint's slot carries its next POST while the last attempt is still being written", async () => {
