@@ -481,6 +481,11 @@ export async function buildApp(
         app.log.warn({ err: error, context }, 'NATS bus'),
       )
     : undefined;
+  // A key revoked, an account disabled or a grant revoked on one node empties every node's cache.
+  if (natsBus) {
+    platform.callerCache.onClear(() => natsBus.announce('identity'));
+    natsBus.onChange('identity', () => platform.callerCache.drop());
+  }
   if (natsBus && runs(config.role, 'gateway')) {
     natsBus.serve(gateway);
     gateway.reportPresence(natsBus);

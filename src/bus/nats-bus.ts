@@ -37,6 +37,9 @@ interface CallRequest {
 type CallReply =
   { result: unknown } | { error: 'notConnected' | 'timeout' | 'rejected'; message: string };
 
+/** What nodes keep in memory and tell each other about when it changes. */
+export type ChangeTopic = 'identity';
+
 /** What a node says when a station's connection opens on it. */
 interface Held {
   uid: string;
@@ -49,6 +52,8 @@ export const SUBJECTS = {
   call: (uid: string) => `witty.station.${subjectToken(uid)}.call`,
   /** Every node hears which node now holds a station; an older holder lets its connection go. */
   held: 'witty.stations.held',
+  /** Every node hears that something its caches hold changed on another node. */
+  changed: (topic: ChangeTopic) => `witty.changed.${topic}`,
 } as const;
 
 /**
@@ -188,6 +193,22 @@ export class NatsStationBus implements StationCommandBus {
       throw error;
     }
     throw new StationCallRejectedError(reply.message);
+  }
+
+  /** Tells the other nodes that `topic` changed here (they empty their caches of it). */
+  announce(topic: ChangeTopic): void {
+    if (this.connection.isClosed()) return;
+    this.connection.publish(SUBJECTS.changed(topic), codec.encode({ node: this.nodeId }));
+  }
+
+  /** Calls `listener` each time another node announces a change of `topic`. */
+  onChange(topic: ChangeTopic, listener: () => void): void {
+    this.connection.subscribe(SUBJECTS.changed(topic), {
+      callback: (error, message) => {
+        if (error) return this.onError(error, `${topic} changes`);
+        if ((codec.decode(message.data) as { node: string }).node !== this.nodeId) listener();
+      },
+    });
   }
 
   /** Stops answering, lets the replies under way go out, and closes the NATS connection. */

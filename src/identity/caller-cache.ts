@@ -31,6 +31,7 @@ export interface CallerCacheOptions {
  * goes through the account and grant checks above.
  */
 export class CallerCache {
+  private readonly clearListeners: (() => void)[] = [];
   private readonly keys: LRUCache<string, SubscriptionCaller> | undefined;
   private readonly tokens: LRUCache<string, VerifiedToken> | undefined;
   private readonly accounts: LRUCache<string, Account> | undefined;
@@ -94,6 +95,17 @@ export class CallerCache {
 
   /** Forgets keys, accounts and grants: one of them changed (a token's claims stay true). */
   clear(): void {
+    this.drop();
+    for (const listener of this.clearListeners) listener();
+  }
+
+  /** Calls `listener` after each `clear` (a change made through this process). */
+  onClear(listener: () => void): void {
+    this.clearListeners.push(listener);
+  }
+
+  /** Empties the cache without telling the listeners: a change another node made and announced. */
+  drop(): void {
     this.keys?.clear();
     this.accounts?.clear();
     this.grants?.clear();

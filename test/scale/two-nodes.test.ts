@@ -36,6 +36,8 @@ describe.runIf(postgresUrl && natsUrl)('two nodes on PostgreSQL + NATS', () => {
       WITTY_SANDBOX_STATIONS: 'false',
       WITTY_LOG_LEVEL: 'warn',
       WITTY_COMMAND_TIMEOUT_SECONDS: '5',
+      // The most a node may trust a checked key: a revocation must come sooner, over the bus.
+      WITTY_AUTH_CACHE_SECONDS: '5',
     });
     nodes[name] = { port: chosen, serve };
     return nodes[name];
@@ -72,7 +74,12 @@ describe.runIf(postgresUrl && natsUrl)('two nodes on PostgreSQL + NATS', () => {
 
   beforeAll(async () => {
     database = await freshDatabase('postgres');
-    t = await createTestApp('postgres', { PUBLIC_URL }, { database });
+    // The test's own node (the API role, on the bus too) provisions and revokes.
+    t = await createTestApp(
+      'postgres',
+      { PUBLIC_URL, WITTY_NATS_URL: natsUrl!, WITTY_ROLE: 'api', WITTY_NODE_ID: 'node-t' },
+      { database },
+    );
     ({ token } = await t.user('owner'));
     home = await aHome(t, token, { serialNumber: 'NODES-1' });
     await Promise.all([start('node-a', 'gateway'), start('node-b', 'all')]);
@@ -163,4 +170,27 @@ describe.runIf(postgresUrl && natsUrl)('two nodes on PostgreSQL + NATS', () => {
       .execute();
     expect(await setChargeMode('node-b', 'immediate')).toMatchObject({ status: 'timedOut' });
   }, 30_000);
+
+  it('a key revoked on one node is refused at once by the others, which had it cached', async () => {
+    const other = await t.app.platform.identity.issueStarterPackKeys('nodes-dev@example.com');
+    const list = (node: string) =>
+      fetch(`http://127.0.0.1:${nodes[node]!.port}/v1/installations`, {
+        headers: {
+          'ocp-apim-subscription-key': other.primaryKey,
+          authorization: `Bearer ${token}`,
+        },
+      });
+    for (const node of ['node-a', 'node-b']) expect((await list(node)).status).toBe(200);
+    await t.app.platform.identity.revokeKey(other.subscriptionId, 'primary');
+    // Well within WITTY_AUTH_CACHE_SECONDS (5 s), the bound without the announcement.
+    const refusedBy = Date.now() + 1000;
+    for (const node of ['node-a', 'node-b']) {
+      let status = (await list(node)).status;
+      while (status === 200 && Date.now() < refusedBy) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+        status = (await list(node)).status;
+      }
+      expect(status).toBe(401);
+    }
+  });
 });
