@@ -126,6 +126,12 @@ const RUNS: BenchRun[] = [
   { bench: 'statements', args: [], quickArgs: ['--iterations', '2000'] },
   { bench: 'api', args: [], quickArgs: ['--seconds', '2', '--routes', 'station,installations'] },
   { bench: 'api', args: [], quickArgs: null, database: 'postgresql' },
+  {
+    bench: 'cross-node',
+    args: [],
+    quickArgs: ['--stations', '200', '--commands', '20', '--seconds', '4'],
+    database: 'postgresql',
+  },
   // The same measure in both: the start of the real demo, with its 90 days of history.
   { bench: 'cold-start', args: [], quickArgs: ['--quick'] },
 ];
