@@ -50,8 +50,10 @@ interface Held {
 export const SUBJECTS = {
   /** Request/reply to the node holding the station's connection. */
   call: (uid: string) => `witty.station.${subjectToken(uid)}.call`,
-  /** Every node hears which node now holds a station; an older holder lets its connection go. */
-  held: 'witty.stations.held',
+  /** The node now holding a station says so; an older holder, the only listener, lets go. */
+  held: (uid: string) => `witty.station.${subjectToken(uid)}.held`,
+  /** What the holder of a station listens to: its calls and its takeovers. */
+  station: (uid: string) => `witty.station.${subjectToken(uid)}.*`,
   /** Every node hears that something its caches hold changed on another node. */
   changed: (topic: ChangeTopic) => `witty.changed.${topic}`,
 } as const;
@@ -73,13 +75,13 @@ const codec = JSONCodec<unknown>();
  * The station command bus between nodes, over NATS core request/reply. A gateway node subscribes
  * to each connected station's call subject, so a call from any node reaches the one node holding
  * the connection with no lookup; NATS's "no responders" means no node holds it. When a station
- * reconnects elsewhere, the new holder says so on `witty.stations.held` and the old one lets its
- * stale connection go. A node that dies loses its subscriptions with its NATS connection.
+ * reconnects elsewhere, the new holder says so on the station's `held` subject, which only the
+ * old holder listens to, and the old one lets its stale connection go. A node that dies loses its
+ * subscriptions with its NATS connection.
  */
 export class NatsStationBus implements StationCommandBus {
   private local: LocalStations | undefined;
   private readonly subscriptions = new Map<string, Subscription>();
-  private heldSubscription: Subscription | undefined;
 
   private constructor(
     private readonly connection: NatsConnection,
@@ -110,29 +112,27 @@ export class NatsStationBus implements StationCommandBus {
   /** Answers calls for the stations `local` holds; `held` and `released` keep the subjects. */
   serve(local: LocalStations): void {
     this.local = local;
-    this.heldSubscription = this.connection.subscribe(SUBJECTS.held, {
-      callback: (error, message) => {
-        if (error) return this.onError(error, 'held subscription');
-        const held = codec.decode(message.data) as Held;
-        if (held.node !== this.nodeId && local.holds(held.uid)) local.release(held.uid);
-      },
-    });
   }
 
-  /** A station's connection opened here. */
+  /** A station's connection opened here: an older holder is told, and calls come here. */
   held(uid: string): void {
-    if (!this.subscriptions.has(uid)) {
-      this.subscriptions.set(
-        uid,
-        this.connection.subscribe(SUBJECTS.call(uid), {
-          callback: (error, message) => {
-            if (error) return this.onError(error, `call subscription of ${uid}`);
-            void this.answer(uid, message);
-          },
-        }),
-      );
-    }
-    this.connection.publish(SUBJECTS.held, codec.encode({ uid, node: this.nodeId } satisfies Held));
+    this.connection.publish(
+      SUBJECTS.held(uid),
+      codec.encode({ uid, node: this.nodeId } satisfies Held),
+    );
+    if (this.subscriptions.has(uid)) return;
+    const call = SUBJECTS.call(uid);
+    this.subscriptions.set(
+      uid,
+      this.connection.subscribe(SUBJECTS.station(uid), {
+        callback: (error, message) => {
+          if (error) return this.onError(error, `subscription of ${uid}`);
+          if (message.subject === call) return void this.answer(uid, message);
+          const held = codec.decode(message.data) as Held;
+          if (held.node !== this.nodeId && this.local?.holds(uid)) this.local.release(uid);
+        },
+      }),
+    );
   }
 
   /** A station's connection here closed (or went to another node). */
@@ -214,7 +214,6 @@ export class NatsStationBus implements StationCommandBus {
   /** Stops answering, lets the replies under way go out, and closes the NATS connection. */
   async close(): Promise<void> {
     if (this.connection.isClosed()) return;
-    this.heldSubscription?.unsubscribe();
     await this.connection.drain();
   }
 }
