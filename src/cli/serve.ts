@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../app.js';
-import { startJobs } from '../jobs.js';
+import { JobLeases, startJobs } from '../jobs.js';
 import { runs, type Config } from '../config.js';
 import { SandboxStations } from '../sandbox/index.js';
 import { StartError } from './options.js';
@@ -30,7 +30,11 @@ export async function serve(
   });
   // Delivery and the periodic jobs run on worker nodes; api and gateway nodes leave them.
   const worker = runs(config.role, 'worker');
-  const jobs = startJobs(worker ? app.jobs : [], app.log);
+  // With several worker nodes, each run of a job is taken by one of them (job_leases).
+  const leases = new JobLeases(app.platform.store.db, config.nodeId);
+  const jobs = startJobs(worker ? app.jobs : [], app.log, (job) =>
+    leases.claim(job, app.platform.clock.now()),
+  );
   if (worker) {
     app.platform.deliveries.start();
     app.platform.mails.start();

@@ -12,6 +12,7 @@ import { mail } from './migrations/0010-mail.js';
 import { sharing } from './migrations/0011-sharing.js';
 import { portal } from './migrations/0012-portal.js';
 import { historyBackfills } from './migrations/0013-history-backfills.js';
+import { jobLeases } from './migrations/0014-job-leases.js';
 
 /** The migrations, in order; each is a function of the dialect so both schemas stay one. */
 function migrationsFor(store: Store): Record<string, Migration> {
@@ -28,6 +29,7 @@ function migrationsFor(store: Store): Record<string, Migration> {
     '0011-sharing': sharing(),
     '0012-portal': portal(),
     '0013-history-backfills': historyBackfills(),
+    '0014-job-leases': jobLeases(),
   };
 }
 

@@ -417,6 +417,7 @@ export interface Database {
   account_links: AccountLinksTable;
   sandboxes: SandboxesTable;
   history_backfills: HistoryBackfillsTable;
+  job_leases: JobLeasesTable;
 }
 
 /** A signed-in browser of the portal; the cookie holds the id, the table its SHA-256 hash. */
@@ -460,4 +461,11 @@ export interface HistoryBackfillsTable {
   /** The transaction the history left open at done_until, if any. */
   open_transaction_id: number | null;
   completed_at: Timestamp | null;
+}
+
+/** Which node runs a periodic job for the current interval, until when (src/jobs.ts). */
+export interface JobLeasesTable {
+  name: string;
+  node: string;
+  lease_until: Timestamp;
 }
