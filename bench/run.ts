@@ -126,6 +126,9 @@ const RUNS: BenchRun[] = [
   { bench: 'statements', args: [], quickArgs: ['--iterations', '2000'] },
   { bench: 'api', args: [], quickArgs: ['--seconds', '2', '--routes', 'station,installations'] },
   { bench: 'api', args: [], quickArgs: null, database: 'postgresql' },
+  // Scale-out on one machine: what a second node adds (or costs) there.
+  { bench: 'workers', args: [], quickArgs: null, database: 'postgresql' },
+  { bench: 'api-nodes', args: [], quickArgs: null, database: 'postgresql' },
   {
     bench: 'cross-node',
     args: [],
