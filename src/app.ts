@@ -126,6 +126,8 @@ import {
   TelemetryStore,
   bufferedRecorder,
   measureRecorder,
+  ensureSamplePartitions,
+  purgeSamplesBefore,
 } from './telemetry/index.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -594,6 +596,21 @@ export async function buildApp(
       },
     },
   ];
+  jobs.push({
+    // PostgreSQL's monthly partitions of raw samples made ahead; samples past the retention dropped.
+    name: 'raw samples: partitions and retention',
+    intervalMs: 3600_000,
+    run: async () => {
+      const { db, dialect } = platform.store;
+      const now = platform.clock.now();
+      await ensureSamplePartitions(db, dialect, now);
+      if (config.sampleRetentionDays === 0) return;
+      const before = new Date(now.getTime() - config.sampleRetentionDays * 86_400_000);
+      const purged = await purgeSamplesBefore(db, dialect, before.toISOString());
+      if (purged.rows > 0 || purged.partitions > 0)
+        app.log.info(purged, 'raw samples past the retention dropped');
+    },
+  });
   app.decorate('jobs', jobs);
   const gatewayHere = runs(config.role, 'gateway');
   app.server.on('upgrade', (request, socket, head) => {

@@ -97,6 +97,11 @@ const EnvironmentSchema = Type.Object({
   WITTY_WEBHOOK_ENDPOINT_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 256, default: 16 }),
   /** How often the delivery worker looks for due deliveries (retries, other nodes' events), in ms. */
   WITTY_WEBHOOK_POLL_MS: Type.Integer({ minimum: 10, maximum: 60_000, default: 1000 }),
+  /**
+   * Days raw 10-minute samples are kept (0: for ever). Older ones are dropped, by whole months
+   * on PostgreSQL; the hourly and daily rollups the measures' aggregations read are kept.
+   */
+  WITTY_SAMPLE_RETENTION_DAYS: Type.Integer({ minimum: 0, default: 0 }),
   /** Days that finished deliveries, their attempts and events are kept. */
   WITTY_WEBHOOK_RETENTION_DAYS: Type.Integer({ minimum: 1, default: 30 }),
   /** smtp://[user:password@]host[:port] or smtps://…; unset, mails stay in the local outbox. */
@@ -205,6 +210,8 @@ export interface Config {
   readonly sandboxStations: boolean;
   /** What this process runs (WITTY_ROLE). */
   readonly role: Role;
+  /** Days raw samples are kept, 0 for ever (WITTY_SAMPLE_RETENTION_DAYS). */
+  readonly sampleRetentionDays: number;
   /** This node's name (WITTY_NODE_ID). */
   readonly nodeId: string;
   /** The NATS server between nodes, or null for one node (WITTY_NATS_URL). */
@@ -357,6 +364,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     },
     sandboxStations: env.WITTY_SANDBOX_STATIONS,
     role: env.WITTY_ROLE,
+    sampleRetentionDays: env.WITTY_SAMPLE_RETENTION_DAYS,
     nodeId: env.WITTY_NODE_ID ?? `${os.hostname()}-${process.pid}`,
     natsUrl: env.WITTY_NATS_URL ?? null,
   });

@@ -76,6 +76,7 @@ describe('loadConfig', () => {
         portal: { sessionTtlSeconds: 7 * 86400, openMailbox: false },
         sandboxStations: true,
         role: 'all',
+        sampleRetentionDays: 0,
         nodeId: `${os.hostname()}-${process.pid}`,
         natsUrl: null,
       });

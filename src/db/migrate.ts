@@ -13,6 +13,7 @@ import { sharing } from './migrations/0011-sharing.js';
 import { portal } from './migrations/0012-portal.js';
 import { historyBackfills } from './migrations/0013-history-backfills.js';
 import { jobLeases } from './migrations/0014-job-leases.js';
+import { samplePartitions } from './migrations/0015-sample-partitions.js';
 
 /** The migrations, in order; each is a function of the dialect so both schemas stay one. */
 function migrationsFor(store: Store): Record<string, Migration> {
@@ -30,6 +31,7 @@ function migrationsFor(store: Store): Record<string, Migration> {
     '0012-portal': portal(),
     '0013-history-backfills': historyBackfills(),
     '0014-job-leases': jobLeases(),
+    '0015-sample-partitions': samplePartitions(store.dialect),
   };
 }
 

@@ -16,3 +16,4 @@ export {
 } from './schemas.js';
 export { type LogEntry, TelemetryService } from './service.js';
 export { type SampleRow, TelemetryStore } from './store.js';
+export { ensureSamplePartitions, purgeSamplesBefore } from './partitions.js';
