@@ -128,11 +128,23 @@ export class NatsStationBus implements StationCommandBus {
         callback: (error, message) => {
           if (error) return this.onError(error, `subscription of ${uid}`);
           if (message.subject === call) return void this.answer(uid, message);
-          const held = codec.decode(message.data) as Held;
-          if (held.node !== this.nodeId && this.local?.holds(uid)) this.local.release(uid);
+          const held = this.read<Held>(message);
+          if (held && held.node !== this.nodeId && this.local?.holds(uid)) this.local.release(uid);
         },
       }),
     );
+  }
+
+  /** A message's JSON body, or undefined (logged) when it cannot be read: never a crash. */
+  private read<T>(message: Msg): T | undefined {
+    try {
+      const body = codec.decode(message.data);
+      if (typeof body === 'object' && body !== null) return body as T;
+      throw new Error('not a JSON object');
+    } catch (error) {
+      this.onError(error, `unreadable message on ${message.subject}`);
+      return undefined;
+    }
   }
 
   /** A station's connection here closed (or went to another node). */
@@ -145,7 +157,8 @@ export class NatsStationBus implements StationCommandBus {
     const local = this.local;
     // A subscription outliving its connection by a moment: the holder, if any, answers.
     if (!local?.holds(uid)) return;
-    const request = codec.decode(message.data) as CallRequest;
+    const request = this.read<CallRequest>(message);
+    if (!request) return;
     let reply: CallReply;
     try {
       reply = { result: await local.call(uid, request.action, request.payload, request.timeoutMs) };
@@ -206,7 +219,8 @@ export class NatsStationBus implements StationCommandBus {
     this.connection.subscribe(SUBJECTS.changed(topic), {
       callback: (error, message) => {
         if (error) return this.onError(error, `${topic} changes`);
-        if ((codec.decode(message.data) as { node: string }).node !== this.nodeId) listener();
+        const change = this.read<{ node: string }>(message);
+        if (change && change.node !== this.nodeId) listener();
       },
     });
   }

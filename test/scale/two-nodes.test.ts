@@ -1,4 +1,6 @@
+import { connect as connectNats } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { subjectToken } from '../../src/bus/index.js';
 import { aHome } from '../helpers/builders.js';
 import { freePort } from '../helpers/http.js';
 import { startServe, type ServeProcess } from '../helpers/serve.js';
@@ -193,4 +195,31 @@ describe.runIf(postgresUrl && natsUrl)('two nodes on PostgreSQL + NATS', () => {
       expect(status).toBe(401);
     }
   });
+
+  it('unreadable messages on the bus are dropped, and every node goes on', async () => {
+    const station = await connect('node-a');
+    const uid = subjectToken(home.device.uid);
+    const stranger = await connectNats({ servers: natsUrl });
+    try {
+      const garbage = new TextEncoder().encode('not json');
+      stranger.publish(`witty.station.${uid}.held`, garbage);
+      stranger.publish('witty.changed.identity', garbage);
+      await expect(
+        stranger.request(`witty.station.${uid}.call`, garbage, { timeout: 500 }),
+      ).rejects.toThrow();
+      await stranger.flush();
+    } finally {
+      await stranger.close();
+    }
+    for (const node of ['node-a', 'node-b']) {
+      expect((await fetch(`http://127.0.0.1:${nodes[node]!.port}/readyz`)).status).toBe(200);
+      expect((await api(node, 'GET', '/v1/installations')).status).toBe(200);
+    }
+    // A still holds the station, and commands reach it.
+    const change = station.nextCall('ChangeConfiguration');
+    expect(await setChargeMode('node-b', 'deferredExclusive')).toMatchObject({
+      status: 'accepted',
+    });
+    expect((await change).params).toMatchObject({ value: 'deferredExclusive' });
+  }, 30_000);
 });
