@@ -17,11 +17,10 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { buildPlatform } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { issueOperatorAccessToken } from '../src/identity/index.js';
 import { freePort } from '../test/helpers/http.js';
 import { recordFigure } from './figures.js';
 import { startProcess } from './processes.js';
-import { associateStation, benchInstallation, benchOwner } from './provision.js';
+import { associateStation, benchInstallation, benchOwner, benchCredentials } from './provision.js';
 import { freshPostgres } from './webhooks-database.js';
 
 const { values } = parseArgs({
@@ -51,17 +50,9 @@ try {
   const device = await platform.devices.provision({ uid: 'NODESAPI0001', serialNumber: 'NA-1' });
   const installationId = await benchInstallation(platform, caller, 'Api nodes');
   const stationId = await associateStation(platform, device.uid, installationId, 'XEVFR-NA-1');
-  const { primaryKey } = await platform.identity.issueStarterPackKeys('nodes-api@example.com');
-  const { access_token } = await issueOperatorAccessToken(
-    platform.provider,
-    { config, ...platform },
-    caller.account.accountId,
-  );
+  const credentials = await benchCredentials(platform, config, caller, 'nodes-api@example.com');
   await platform.store.close();
-  const headers = {
-    'ocp-apim-subscription-key': primaryKey,
-    authorization: `Bearer ${access_token}`,
-  };
+  const headers = { ...credentials };
   const path = `/v1/installations/${installationId}/charging-stations/${stationId}`;
 
   const ports: number[] = [];

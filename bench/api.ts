@@ -19,11 +19,10 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { buildPlatform } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { issueOperatorAccessToken } from '../src/identity/index.js';
 import { freePort } from '../test/helpers/http.js';
 import { recordFigure } from './figures.js';
 import { cpuSeconds, startProcess } from './processes.js';
-import { associateStation, benchInstallation, benchOwner } from './provision.js';
+import { associateStation, benchInstallation, benchOwner, benchCredentials } from './provision.js';
 import { freshPostgres } from './webhooks-database.js';
 
 const { values } = parseArgs({
@@ -85,17 +84,9 @@ async function main() {
   const device = await platform.devices.provision({ uid: 'APIBENCH0001', serialNumber: 'API-1' });
   const installationId = await benchInstallation(platform, caller, 'Api bench');
   const stationId = await associateStation(platform, device.uid, installationId, 'XEVFR-API-1');
-  const { primaryKey } = await platform.identity.issueStarterPackKeys('bench-partner@example.com');
-  const { access_token } = await issueOperatorAccessToken(
-    platform.provider,
-    { config, ...platform },
-    caller.account.accountId,
-  );
+  const credentials = await benchCredentials(platform, config, caller);
   await platform.store.close();
-  const headers = {
-    'ocp-apim-subscription-key': primaryKey,
-    authorization: `Bearer ${access_token}`,
-  };
+  const headers = { ...credentials };
   const paths = {
     installations: '/v1/installations',
     station: `/v1/installations/${installationId}/charging-stations/${stationId}`,

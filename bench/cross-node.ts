@@ -16,7 +16,6 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { buildPlatform } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { issueOperatorAccessToken } from '../src/identity/index.js';
 import { freePort } from '../test/helpers/http.js';
 import { recordFigure } from './figures.js';
 import { runLoadGenerator, startProcess } from './processes.js';
@@ -26,6 +25,7 @@ import {
   benchInstallation,
   benchOwner,
   type BenchStation,
+  benchCredentials,
 } from './provision.js';
 import { freshPostgres } from './webhooks-database.js';
 
@@ -78,18 +78,9 @@ try {
     );
     targets.push(`/v1/installations/${installationId}/charging-stations/${stationId}`);
   }
-  const { primaryKey } = await platform.identity.issueStarterPackKeys('nodes-partner@example.com');
-  const { access_token } = await issueOperatorAccessToken(
-    platform.provider,
-    { config, ...platform },
-    caller.account.accountId,
-  );
+  const credentials = await benchCredentials(platform, config, caller, 'nodes-partner@example.com');
   await platform.store.close();
-  const headers = {
-    'ocp-apim-subscription-key': primaryKey,
-    authorization: `Bearer ${access_token}`,
-    'content-type': 'application/json',
-  };
+  const headers = { ...credentials, 'content-type': 'application/json' };
 
   /** Starts `witty serve` with a role; its port. */
   const running: ChildProcess[] = [];

@@ -24,7 +24,6 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildPlatform } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { issueOperatorAccessToken } from '../src/identity/index.js';
 import { freePort } from '../test/helpers/http.js';
 import { recordFigure } from './figures.js';
 import { cpuSeconds, rssBytes, runLoadGenerator, startProcess as start } from './processes.js';
@@ -34,6 +33,7 @@ import {
   benchOwner,
   benchDevice,
   type BenchStation,
+  benchCredentials,
 } from './provision.js';
 
 const { values } = parseArgs({
@@ -150,20 +150,11 @@ async function main() {
     );
     targets.push(`/v1/installations/${installationId}/charging-stations/${stationId}`);
   }
-  const { primaryKey } = await platform.identity.issueStarterPackKeys('bench-partner@example.com');
-  const { access_token } = await issueOperatorAccessToken(
-    platform.provider,
-    { config, ...platform },
-    caller.account.accountId,
-  );
+  const credentials = await benchCredentials(platform, config, caller);
   await platform.store.close();
 
   const base = `http://127.0.0.1:${port}`;
-  const headers = {
-    'ocp-apim-subscription-key': primaryKey,
-    authorization: `Bearer ${access_token}`,
-    'content-type': 'application/json',
-  };
+  const headers = { ...credentials, 'content-type': 'application/json' };
   /** One set-charge-mode through the API, polled until the station has answered; its ms. */
   async function commandRoundTrip(i: number): Promise<number> {
     const target = targets[i % targets.length]!;

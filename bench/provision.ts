@@ -1,6 +1,8 @@
 /** What the benches provision in a platform before they start it: an owner, homes, stations. */
 import { randomUUID } from 'node:crypto';
 import type { Platform } from '../src/app.js';
+import type { Config } from '../src/config.js';
+import { issueOperatorAccessToken } from '../src/identity/index.js';
 
 /** The caller the benches act as: an owner account of their own. */
 export type BenchCaller = Parameters<Platform['installations']['create']>[0];
@@ -75,4 +77,23 @@ export async function associateStation(
     randomUUID(),
   );
   return id;
+}
+
+/**
+ * A partner's approved subscription key (`partner` is its developer's e-mail) and an access token
+ * of the caller: the headers of an authenticated API call.
+ */
+export async function benchCredentials(
+  platform: Platform,
+  config: Config,
+  caller: BenchCaller,
+  partner = 'bench-partner@example.com',
+): Promise<{ 'ocp-apim-subscription-key': string; authorization: string }> {
+  const { primaryKey } = await platform.identity.issueStarterPackKeys(partner);
+  const { access_token } = await issueOperatorAccessToken(
+    platform.provider,
+    { config, ...platform },
+    caller.account.accountId,
+  );
+  return { 'ocp-apim-subscription-key': primaryKey, authorization: `Bearer ${access_token}` };
 }

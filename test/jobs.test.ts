@@ -1,25 +1,17 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
-import { openStore, type Store } from '../src/db/database.js';
-import { migrateToLatest } from '../src/db/migrate.js';
+import type { Store } from '../src/db/database.js';
 import { JobLeases, startJobs, type Job } from '../src/jobs.js';
-import { describeEachDialect, freshDatabase } from './helpers/test-app.js';
+import { describeEachDialect, migratedStore } from './helpers/test-app.js';
 
 const silentLog = { warn: () => undefined } as never;
 
 describeEachDialect('job leases: one node runs each interval of a periodic job', (dialect) => {
   let store: Store;
-  let drop: () => Promise<void>;
+  let close: () => Promise<void>;
   beforeEach(async () => {
-    const database = await freshDatabase(dialect);
-    drop = database.drop;
-    store = openStore(loadConfig(database.env).database);
-    await migrateToLatest(store);
+    ({ store, close } = await migratedStore(dialect));
   });
-  afterEach(async () => {
-    await store.close();
-    await drop();
-  });
+  afterEach(() => close());
 
   const job = { name: 'purge', intervalMs: 60_000 };
   const at = (ms: number) => new Date(Date.parse('2026-12-04T10:00:00.000Z') + ms);

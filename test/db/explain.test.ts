@@ -1,10 +1,8 @@
 import { sql, type CompiledQuery } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { openStore, type Store } from '../../src/db/database.js';
-import { migrateToLatest } from '../../src/db/migrate.js';
+import type { Store } from '../../src/db/database.js';
 import { monthStart, partitionName } from '../../src/telemetry/partitions.js';
-import { describeEachDialect, freshDatabase } from '../helpers/test-app.js';
+import { describeEachDialect, migratedStore } from '../helpers/test-app.js';
 
 /**
  * The hot queries of ingest, reads and delivery have an index to use on PostgreSQL, and a
@@ -14,17 +12,11 @@ import { describeEachDialect, freshDatabase } from '../helpers/test-app.js';
  */
 describeEachDialect('query plans', (dialect) => {
   let store: Store;
-  let drop: () => Promise<void>;
+  let close: () => Promise<void>;
   beforeAll(async () => {
-    const database = await freshDatabase(dialect);
-    drop = database.drop;
-    store = openStore(loadConfig(database.env).database);
-    await migrateToLatest(store);
+    ({ store, close } = await migratedStore(dialect));
   });
-  afterAll(async () => {
-    await store.close();
-    await drop();
-  });
+  afterAll(() => close());
 
   const plan = (query: CompiledQuery) =>
     store.db.transaction().execute(async (trx) => {

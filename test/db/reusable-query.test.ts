@@ -1,11 +1,9 @@
 import { sql } from 'kysely';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { openStore, type Store } from '../../src/db/database.js';
-import { migrateToLatest } from '../../src/db/migrate.js';
+import type { Store } from '../../src/db/database.js';
 import { ReusableQuery, ReusableRowsQuery } from '../../src/db/reusable-query.js';
 import type { Executor } from '../../src/db/unit-of-work.js';
-import { describeEachDialect, freshDatabase } from '../helpers/test-app.js';
+import { describeEachDialect, migratedStore } from '../helpers/test-app.js';
 
 const secretsNamed = new ReusableQuery(
   ['prefix', 'limit'],
@@ -38,13 +36,10 @@ const secretsInsert = new ReusableRowsQuery<SecretRow>(
 
 describeEachDialect('reusable queries', (dialect) => {
   let store: Store;
-  let drop: () => Promise<void>;
+  let close: () => Promise<void>;
 
   beforeEach(async () => {
-    const database = await freshDatabase(dialect);
-    drop = database.drop;
-    store = openStore(loadConfig(database.env).database);
-    await migrateToLatest(store);
+    ({ store, close } = await migratedStore(dialect));
     await store.db
       .insertInto('platform_secrets')
       .values(
@@ -56,10 +51,7 @@ describeEachDialect('reusable queries', (dialect) => {
       )
       .execute();
   });
-  afterEach(async () => {
-    await store.close();
-    await drop();
-  });
+  afterEach(() => close());
 
   it('answer as the query built anew would, whatever the values', async () => {
     for (const [prefix, limit] of [

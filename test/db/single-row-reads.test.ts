@@ -1,12 +1,10 @@
 import type { KyselyPlugin, RootOperationNode } from 'kysely';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { openStore, type Store } from '../../src/db/database.js';
-import { migrateToLatest } from '../../src/db/migrate.js';
+import type { Store } from '../../src/db/database.js';
 import { SharingStore } from '../../src/sharing/index.js';
 import { StationStore } from '../../src/stations/index.js';
 import { TelemetryStore } from '../../src/telemetry/index.js';
-import { describeEachDialect, freshDatabase } from '../helpers/test-app.js';
+import { describeEachDialect, migratedStore } from '../helpers/test-app.js';
 
 /** Records the select statements run through it. */
 function selectRecorder(): KyselyPlugin & { selects: RootOperationNode[] } {
@@ -28,18 +26,12 @@ function selectRecorder(): KyselyPlugin & { selects: RootOperationNode[] } {
  */
 describeEachDialect('reads of the newest row', (dialect) => {
   let store: Store;
-  let drop: () => Promise<void>;
+  let close: () => Promise<void>;
 
   beforeEach(async () => {
-    const database = await freshDatabase(dialect);
-    drop = database.drop;
-    store = openStore(loadConfig(database.env).database);
-    await migrateToLatest(store);
+    ({ store, close } = await migratedStore(dialect));
   });
-  afterEach(async () => {
-    await store.close();
-    await drop();
-  });
+  afterEach(() => close());
 
   it('take one row from the database', async () => {
     const recorder = selectRecorder();

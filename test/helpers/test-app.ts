@@ -8,6 +8,8 @@ import { describe } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import type { Clock } from '../../src/clock.js';
 import { loadConfig, type Config } from '../../src/config.js';
+import { openStore, type Store } from '../../src/db/database.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
 import { issueOperatorAccessToken, type Account, type Role } from '../../src/identity/index.js';
 import type { SharingMail, SharingMailer } from '../../src/sharing/index.js';
 import { freePort } from './http.js';
@@ -72,6 +74,22 @@ export async function freshDatabase(
       await client.query(`drop schema ${schema} cascade`);
       await client.end();
       removeDir();
+    },
+  };
+}
+
+/** A migrated store on a fresh database; `close` closes it and drops the database. */
+export async function migratedStore(
+  dialect: TestDialect,
+): Promise<{ store: Store; close(): Promise<void> }> {
+  const database = await freshDatabase(dialect);
+  const store = openStore(loadConfig(database.env).database);
+  await migrateToLatest(store);
+  return {
+    store,
+    async close() {
+      await store.close();
+      await database.drop();
     },
   };
 }

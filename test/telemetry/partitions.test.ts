@@ -1,8 +1,6 @@
 import { sql } from 'kysely';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { openStore, type Store } from '../../src/db/database.js';
-import { migrateToLatest } from '../../src/db/migrate.js';
+import type { Store } from '../../src/db/database.js';
 import {
   ensureSamplePartitions,
   monthStart,
@@ -10,21 +8,15 @@ import {
   purgeSamplesBefore,
   samplePartitions,
 } from '../../src/telemetry/partitions.js';
-import { createTestApp, describeEachDialect, freshDatabase } from '../helpers/test-app.js';
+import { createTestApp, describeEachDialect, migratedStore } from '../helpers/test-app.js';
 
 describeEachDialect('raw samples: monthly partitions and retention', (dialect) => {
   let store: Store;
-  let drop: () => Promise<void>;
+  let close: () => Promise<void>;
   beforeEach(async () => {
-    const database = await freshDatabase(dialect);
-    drop = database.drop;
-    store = openStore(loadConfig(database.env).database);
-    await migrateToLatest(store);
+    ({ store, close } = await migratedStore(dialect));
   });
-  afterEach(async () => {
-    await store.close();
-    await drop();
-  });
+  afterEach(() => close());
 
   const sample = (at: string, measure = 'ChargingPower') => ({
     device_id: 'station-1',
