@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import type { Page } from 'playwright-core';
 import { afterAll, expect, it } from 'vitest';
 import {
@@ -15,7 +16,15 @@ import { aHome } from '../helpers/builders.js';
 // through the platform's OpenID provider, see the live station, set deferred mode, plug a car,
 // start, watch the session's energy grow, stop, and find the day's bar on the energy chart.
 const browser = browserTest();
-const LINKY: LinkyOptions = { subscription: 'HCHP', mode: 'historic', intensitySubscribedA: 45 };
+// Off-peak hours far from now: at 120× the journey spans a few simulated hours, and a deferred
+// station that saw off-peak hours begin would start charging on its own before "Start" is clicked.
+const offPeakStart = DateTime.now().setZone('Europe/Paris').plus({ hours: 12 });
+const LINKY: LinkyOptions = {
+  subscription: 'HCHP',
+  mode: 'historic',
+  intensitySubscribedA: 45,
+  hcWindows: [[offPeakStart.toFormat('HH:mm'), offPeakStart.plus({ hours: 2 }).toFormat('HH:mm')]],
+};
 let simulation: Simulation | undefined;
 
 /** The datasets of the page's energy chart, once its script has fetched the figures and drawn it. */
