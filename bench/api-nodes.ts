@@ -11,7 +11,6 @@
  * node costs as much as what it adds.
  */
 import type { ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
@@ -19,7 +18,7 @@ import { buildPlatform } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { freePort } from '../test/helpers/http.js';
 import { recordFigure } from './figures.js';
-import { startProcess } from './processes.js';
+import { startProcess, stopProcess } from './processes.js';
 import { associateStation, benchInstallation, benchOwner, benchCredentials } from './provision.js';
 import { freshPostgres } from './webhooks-database.js';
 
@@ -109,12 +108,6 @@ try {
     conditions: { database: 'postgresql', connections: CONNECTIONS, seconds: SECONDS },
   });
 } finally {
-  await Promise.all(
-    nodes.map(async (node) => {
-      const exited = once(node, 'exit');
-      node.kill('SIGTERM');
-      await exited;
-    }),
-  );
+  await Promise.all(nodes.map(stopProcess));
   await database.drop();
 }

@@ -21,7 +21,7 @@ import { buildPlatform } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { freePort } from '../test/helpers/http.js';
 import { recordFigure } from './figures.js';
-import { cpuSeconds, startProcess } from './processes.js';
+import { cpuSeconds, startProcess, stopProcess } from './processes.js';
 import { associateStation, benchInstallation, benchOwner, benchCredentials } from './provision.js';
 import { freshPostgres } from './webhooks-database.js';
 
@@ -137,10 +137,7 @@ async function main() {
       server.pid!,
     ),
   };
-  bare.kill('SIGTERM');
-  const exited = new Promise((resolve) => server.once('exit', resolve));
-  server.kill('SIGTERM');
-  await exited;
+  await Promise.all([stopProcess(bare), stopProcess(server)]);
   await postgres?.drop();
   fs.rmSync(dataDir, { recursive: true, force: true });
 

@@ -18,7 +18,7 @@ import { buildPlatform } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { freePort } from '../test/helpers/http.js';
 import { recordFigure } from './figures.js';
-import { runLoadGenerator, startProcess } from './processes.js';
+import { runLoadGenerator, startProcess, stopProcess } from './processes.js';
 import {
   associateStation,
   benchDevice,
@@ -102,15 +102,7 @@ try {
     return port;
   }
   async function stopNodes(): Promise<void> {
-    await Promise.all(
-      running.splice(0).map(
-        (child) =>
-          new Promise<void>((resolve) => {
-            child.once('exit', () => resolve());
-            child.kill('SIGTERM');
-          }),
-      ),
-    );
+    await Promise.all(running.splice(0).map(stopProcess));
   }
 
   /** One set-charge-mode through the API at `api`, polled until answered; its ms. */

@@ -27,6 +27,15 @@ export function startProcess(
   });
 }
 
+/** Sends SIGTERM to a started process; resolves once it has exited. */
+export function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
 /** CPU time (user + system) a process has used, in seconds (Linux clock ticks of 1/100 s). */
 export function cpuSeconds(pid: number): number {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');

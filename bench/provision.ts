@@ -97,3 +97,54 @@ export async function benchCredentials(
   );
   return { 'ocp-apim-subscription-key': primaryKey, authorization: `Bearer ${access_token}` };
 }
+
+/** Where a bench's events come from: a station of an installation (for the webhook outbox). */
+export interface BenchSource {
+  id: string;
+  installation_id: number;
+}
+
+/**
+ * `installations` homes of the caller, each with `subscriptions` webhook subscriptions to
+ * `receiverUrl`/hooks/{i}/{j}; the sources their events are raised from.
+ */
+export async function benchWebhookHomes(
+  platform: Platform,
+  caller: BenchCaller,
+  receiverUrl: string,
+  installations: number,
+  subscriptions: number,
+): Promise<BenchSource[]> {
+  const sources: BenchSource[] = [];
+  for (let i = 0; i < installations; i++) {
+    const installationId = await benchInstallation(platform, caller, `Webhooks ${i}`);
+    sources.push({ id: randomUUID(), installation_id: installationId });
+    for (let j = 0; j < subscriptions; j++) {
+      await platform.eventSubscriptions.create(caller, installationId, {
+        protocolCode: 'Webhook',
+        protocolData: `${receiverUrl}/hooks/${i}/${j}`,
+      });
+    }
+  }
+  return sources;
+}
+
+/** `events` socket-state events from each source, through the outbox, one transaction per round. */
+export async function raiseBacklog(
+  platform: Platform,
+  sources: readonly BenchSource[],
+  events: number,
+): Promise<void> {
+  for (let n = 0; n < events; n++) {
+    await platform.uow.run(async (stores) => {
+      for (const source of sources) {
+        await stores.outbox.raise(
+          source,
+          'XEVFR.state_EVCS_socketState',
+          { socketState: n % 2, socketStateName: n % 2 ? 'occupied' : 'available' },
+          new Date().toISOString(),
+        );
+      }
+    });
+  }
+}

@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { buildPlatform } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { freePort } from '../test/helpers/http.js';
-import { benchInstallation, benchOwner } from './provision.js';
+import { benchOwner, benchWebhookHomes, raiseBacklog } from './provision.js';
 import { freshPostgres } from './webhooks-database.js';
 
 const { values } = parseArgs({
@@ -57,29 +57,14 @@ const config = loadConfig(env);
 const platform = await buildPlatform(config);
 try {
   const caller = await benchOwner(platform);
-  const sources: { id: string; installation_id: number }[] = [];
-  for (let i = 0; i < INSTALLATIONS; i++) {
-    const installationId = await benchInstallation(platform, caller, `Bench ${i}`);
-    sources.push({ id: crypto.randomUUID(), installation_id: installationId });
-    for (let j = 0; j < SUBSCRIPTIONS; j++) {
-      await platform.eventSubscriptions.create(caller, installationId, {
-        protocolCode: 'Webhook',
-        protocolData: `${receiverUrl}/hooks/${i}/${j}`,
-      });
-    }
-  }
-  for (let n = 0; n < EVENTS; n++) {
-    await platform.uow.run(async (stores) => {
-      for (const source of sources) {
-        await stores.outbox.raise(
-          source,
-          'XEVFR.state_EVCS_socketState',
-          { socketState: n % 2, socketStateName: n % 2 ? 'occupied' : 'available' },
-          new Date().toISOString(),
-        );
-      }
-    });
-  }
+  const sources = await benchWebhookHomes(
+    platform,
+    caller,
+    receiverUrl,
+    INSTALLATIONS,
+    SUBSCRIPTIONS,
+  );
+  await raiseBacklog(platform, sources, EVENTS);
   const expected = INSTALLATIONS * SUBSCRIPTIONS * EVENTS;
   // BENCH_PROFILE=file.cpuprofile: a CPU profile of the drain alone.
   const profiler = process.env.BENCH_PROFILE ? new inspector.Session() : undefined;

@@ -19,8 +19,8 @@ import { buildPlatform } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { freePort } from '../test/helpers/http.js';
 import { recordFigure } from './figures.js';
-import { startProcess } from './processes.js';
-import { benchInstallation, benchOwner } from './provision.js';
+import { startProcess, stopProcess } from './processes.js';
+import { benchOwner, benchWebhookHomes, raiseBacklog } from './provision.js';
 import { freshPostgres } from './webhooks-database.js';
 
 const { values } = parseArgs({
@@ -58,36 +58,18 @@ const platform = await buildPlatform(loadConfig(env));
 const workers: ChildProcess[] = [];
 try {
   const caller = await benchOwner(platform);
-  const sources: { id: string; installation_id: number }[] = [];
-  for (let i = 0; i < INSTALLATIONS; i++) {
-    const installationId = await benchInstallation(platform, caller, `Workers ${i}`);
-    sources.push({ id: crypto.randomUUID(), installation_id: installationId });
-    for (let j = 0; j < SUBSCRIPTIONS; j++) {
-      await platform.eventSubscriptions.create(caller, installationId, {
-        protocolCode: 'Webhook',
-        protocolData: `${receiverUrl}/hooks/${i}/${j}`,
-      });
-    }
-  }
-  const backlog = async () => {
-    for (let n = 0; n < EVENTS; n++) {
-      await platform.uow.run(async (stores) => {
-        for (const source of sources) {
-          await stores.outbox.raise(
-            source,
-            'XEVFR.state_EVCS_socketState',
-            { socketState: n % 2, socketStateName: n % 2 ? 'occupied' : 'available' },
-            new Date().toISOString(),
-          );
-        }
-      });
-    }
-  };
+  const sources = await benchWebhookHomes(
+    platform,
+    caller,
+    receiverUrl,
+    INSTALLATIONS,
+    SUBSCRIPTIONS,
+  );
   const expected = INSTALLATIONS * SUBSCRIPTIONS * EVENTS;
 
   /** Drains a fresh backlog with `count` worker processes; deliveries/s, first to last arrival. */
   async function drain(count: number): Promise<number> {
-    await backlog();
+    await raiseBacklog(platform, sources, EVENTS);
     // Due once every worker has started: the drain is measured with all of them running.
     await platform.store.db
       .updateTable('webhook_deliveries')
@@ -116,13 +98,7 @@ try {
     }
     await drained;
     const seconds = (performance.now() - first!) / 1000;
-    await Promise.all(
-      workers.splice(0).map(async (worker) => {
-        const exited = once(worker, 'exit');
-        worker.kill('SIGTERM');
-        await exited;
-      }),
-    );
+    await Promise.all(workers.splice(0).map(stopProcess));
     return expected / seconds;
   }
 

@@ -19,7 +19,7 @@ import type { EventType } from './domain/events.js';
 import { ApiError } from './errors.js';
 import type { Job } from './jobs.js';
 import { AttemptLimiter, SignInThrottle } from './http/attempt-limiter.js';
-import { registerOperations } from './http/operations.js';
+import { OPERATIONS_PATHS, registerOperations } from './http/operations.js';
 import { NatsStationBus } from './bus/index.js';
 import {
   clientErrorHandler,
@@ -595,22 +595,22 @@ export async function buildApp(
         await platform.uow.read.portal.purgeExpired(platform.clock.now().toISOString());
       },
     },
-  ];
-  jobs.push({
-    // PostgreSQL's monthly partitions of raw samples made ahead; samples past the retention dropped.
-    name: 'raw samples: partitions and retention',
-    intervalMs: 3600_000,
-    run: async () => {
-      const { db, dialect } = platform.store;
-      const now = platform.clock.now();
-      await ensureSamplePartitions(db, dialect, now);
-      if (config.sampleRetentionDays === 0) return;
-      const before = new Date(now.getTime() - config.sampleRetentionDays * 86_400_000);
-      const purged = await purgeSamplesBefore(db, dialect, before.toISOString());
-      if (purged.rows > 0 || purged.partitions > 0)
-        app.log.info(purged, 'raw samples past the retention dropped');
+    {
+      // PostgreSQL's monthly partitions of raw samples made ahead; samples past the retention dropped.
+      name: 'raw samples: partitions and retention',
+      intervalMs: 3600_000,
+      run: async () => {
+        const { db, dialect } = platform.store;
+        const now = platform.clock.now();
+        await ensureSamplePartitions(db, dialect, now);
+        if (config.sampleRetentionDays === 0) return;
+        const before = new Date(now.getTime() - config.sampleRetentionDays * 86_400_000);
+        const purged = await purgeSamplesBefore(db, dialect, before.toISOString());
+        if (purged.rows > 0 || purged.partitions > 0)
+          app.log.info(purged, 'raw samples past the retention dropped');
+      },
     },
-  });
+  ];
   app.decorate('jobs', jobs);
   const gatewayHere = runs(config.role, 'gateway');
   app.server.on('upgrade', (request, socket, head) => {
@@ -622,8 +622,7 @@ export async function buildApp(
   if (!runs(config.role, 'api')) {
     // Answered here, before any page's own hooks (cookies, CSRF) or error handler run.
     app.addHook('onRequest', async (request, reply) => {
-      const path = request.url.split('?')[0];
-      if (path === '/healthz' || path === '/readyz' || path === '/metrics') return;
+      if (OPERATIONS_PATHS.has(request.url.split('?')[0]!)) return;
       return sendProblem(
         reply,
         request,

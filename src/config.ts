@@ -11,6 +11,10 @@ const DEFAULT_RETRY_DELAYS = [10, 30, 60, 300, 600, 1800, ...Array<number>(24).f
 /** Mail retries: 1 min, 5 min, 15 min, 30 min, then hourly: 24 h 51 min in all. */
 const DEFAULT_MAIL_RETRY_DELAYS = [60, 300, 900, 1800, ...Array<number>(24).fill(3600)].join(',');
 
+/** What a process of the platform may run (WITTY_ROLE, `witty serve --role`). */
+export const ROLES = ['all', 'api', 'gateway', 'worker'] as const;
+export type Role = (typeof ROLES)[number];
+
 /** Every setting of the platform: one schema, one comment and one default per setting. */
 const EnvironmentSchema = Type.Object({
   /** TCP port of the HTTP server (API, OCPP gateway, portal). */
@@ -133,7 +137,7 @@ const EnvironmentSchema = Type.Object({
    * over OCPP) or `worker` (webhook and mail delivery, periodic jobs). `witty serve --role`.
    */
   WITTY_ROLE: Type.Union(
-    ['all', 'api', 'gateway', 'worker'].map((role) => Type.Literal(role)),
+    ROLES.map((role) => Type.Literal(role)),
     { default: 'all' },
   ),
   /** This node's name in logs, /readyz and the bus; defaults to HOSTNAME-PID. */
@@ -146,9 +150,6 @@ const EnvironmentSchema = Type.Object({
 });
 
 type Environment = Static<typeof EnvironmentSchema>;
-
-/** What a process of the platform runs (WITTY_ROLE). */
-export type Role = 'all' | 'api' | 'gateway' | 'worker';
 
 /** Whether a process of `role` does `part`. */
 export function runs(role: Role, part: 'api' | 'gateway' | 'worker'): boolean {

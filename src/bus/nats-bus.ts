@@ -197,7 +197,9 @@ export class NatsStationBus implements StationCommandBus {
         throw new StationNotConnectedError(uid);
       throw new StationCallTimeoutError(uid, action, error);
     }
-    const reply = codec.decode(message.data) as CallReply;
+    const reply = this.read<CallReply>(message);
+    if (!reply)
+      throw new StationCallRejectedError(`unreadable answer from the node holding ${uid}`);
     if ('result' in reply) return reply.result as T;
     if (reply.error === 'notConnected') throw new StationNotConnectedError(uid);
     if (reply.error === 'timeout') {

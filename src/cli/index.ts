@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, type Config } from '../config.js';
+import { ConfigError, loadConfig, ROLES, type Config } from '../config.js';
 import { DeviceError } from '../devices/index.js';
 import { IdentityError } from '../identity/index.js';
 import { createApiKeys } from './apikeys.js';
@@ -107,8 +107,8 @@ type Command = (
 function roleOption(options: Options): Record<string, string> {
   const role = options.role;
   if (role === undefined) return {};
-  if (typeof role !== 'string' || !['all', 'api', 'gateway', 'worker'].includes(role))
-    throw new UsageError('--role must be all, api, gateway or worker');
+  if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role))
+    throw new UsageError(`--role must be ${ROLES.slice(0, -1).join(', ')} or ${ROLES.at(-1)}`);
   return { WITTY_ROLE: role };
 }
 

@@ -4,6 +4,9 @@ import { ApiError } from '../errors.js';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Store } from '../db/database.js';
 
+/** The routes every node serves, whatever its role: liveness, readiness and metrics. */
+export const OPERATIONS_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics']);
+
 /** Liveness, readiness and Prometheus metrics; request durations by route and status. */
 export function registerOperations(
   app: FastifyInstance,

@@ -1,8 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { openStore } from '../../src/db/database.js';
-import { subjectOf } from '../../src/domain/events.js';
 import { aHome } from '../helpers/builders.js';
 import { freePort } from '../helpers/http.js';
 import { startServe, type ServeProcess } from '../helpers/serve.js';
@@ -65,43 +63,18 @@ describe.runIf(postgresUrl)('two delivery workers on PostgreSQL', () => {
           { token: owner.token, body: { protocolCode: 'Webhook', protocolData: receiver.url } },
         );
         expect(created.json()).toMatchObject({ state: 'Created' });
-        const subscriptionId = created.json().eventSubscriptionId as string;
-        const now = new Date().toISOString();
-        for (let start = 0; start < EVENTS; start += 1000) {
-          const ids = Array.from({ length: 1000 }, () => randomUUID());
-          await setup.app.platform.store.db.transaction().execute(async (trx) => {
-            await trx
-              .insertInto('events')
-              .values(
-                ids.map((id, i) => ({
-                  id,
-                  installation_id: home.installationId,
-                  station_id: home.stationId,
-                  type: 'XEVFR.state_EVCS_cybersecurity',
-                  subject: subjectOf(home.installationId, home.stationId),
-                  data: JSON.stringify({ event: 1, name: 'event', message: `#${start + i}` }),
-                  event_time: now,
-                  created_at: now,
-                })),
-              )
-              .execute();
-            await trx
-              .insertInto('webhook_deliveries')
-              .values(
-                ids.map((id) => ({
-                  id: randomUUID(),
-                  event_id: id,
-                  subscription_id: subscriptionId,
-                  state: 'pending' as const,
-                  attempt_count: 0,
-                  next_attempt_at: now,
-                  lease_until: null,
-                  first_failure_at: null,
-                  created_at: now,
-                  completed_at: null,
-                })),
-              )
-              .execute();
+        // Raised as stations raise them: through the outbox, 500 to a transaction.
+        const source = { id: home.stationId, installation_id: home.installationId };
+        for (let start = 0; start < EVENTS; start += 500) {
+          await setup.app.platform.uow.run(async (stores) => {
+            for (let n = start; n < start + 500; n++) {
+              await stores.outbox.raise(
+                source,
+                'XEVFR.state_EVCS_cybersecurity',
+                { event: 1, name: 'event', message: `#${n}` },
+                new Date().toISOString(),
+              );
+            }
           });
         }
       } finally {
