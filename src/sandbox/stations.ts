@@ -8,7 +8,14 @@ import {
 } from '../sim/index.js';
 import type { Sandbox, SandboxService } from './service.js';
 
-const LINKY: LinkyOptions = { subscription: 'HCHP', mode: 'historic', intensitySubscribedA: 45 };
+// An HCHP Linky whose off-peak hours never begin: a deferred station would start charging on its
+// own when they did, and the try-it's start would then be refused (a session already runs).
+const LINKY: LinkyOptions = {
+  subscription: 'HCHP',
+  mode: 'historic',
+  intensitySubscribedA: 45,
+  hcWindows: [],
+};
 
 /**
  * Runs the sandboxes' virtual stations in real time against this platform's OCPP endpoint, each

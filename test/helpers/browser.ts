@@ -150,13 +150,10 @@ export function browserTest(
     });
     current.on('weberror', (error) => seen.pageErrors.push(String(error.error())));
     current.on('requestfailed', (request: Request) => {
-      // An event stream, or a script's fetch still under way (the chart's figures), ends when
-      // its page goes (a reload, a link): not a failure.
-      if (
-        (request.resourceType() === 'eventsource' || request.resourceType() === 'fetch') &&
-        request.failure()?.errorText === 'net::ERR_ABORTED'
-      )
-        return;
+      // A load still under way when its page goes (a reload, a link followed before the page
+      // finished loading) is cut off by the browser: an event stream, the chart's figures, a
+      // script. ERR_ABORTED is the browser's own cancelling, never the server's answer.
+      if (request.failure()?.errorText === 'net::ERR_ABORTED') return;
       seen.failedRequests.push({
         method: request.method(),
         url: request.url(),
