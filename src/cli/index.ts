@@ -13,6 +13,7 @@ import { StartError, UsageError, type Options } from './options.js';
 import { serve } from './serve.js';
 import { sim } from './sim.js';
 import { simBackfill } from './sim-backfill.js';
+import { importTariffCalendar } from './tariff-calendar.js';
 import { issueToken } from './token.js';
 import { createUser } from './users.js';
 import { listWebhooks, redeliverWebhook, webhookDeliveries } from './webhooks.js';
@@ -57,6 +58,9 @@ Commands:
   mail list [--to ADDRESS] [--limit 20]  Mails queued, sent or kept in the local outbox (no
                                           WITTY_SMTP_URL), newest first
   mail show ID                            One mail: its text and HTML parts
+  tariff-calendar import --calendar TEMPO|EJP --file PATH
+                                          Import the published Tempo colours or EJP peak days
+                                          (lines YYYY-MM-DD;VALUE); nothing on a bad line
   openapi [--out FILE | --check FILE]     Print, write or check the OpenAPI document
 
 Settings come from the environment (WITTY_DATA_DIR, DATABASE_URL, PUBLIC_URL, …; see README).`;
@@ -91,6 +95,8 @@ const OPTION_SPEC = {
   delivery: { type: 'string' },
   limit: { type: 'string' },
   to: { type: 'string' },
+  calendar: { type: 'string' },
+  file: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -131,6 +137,7 @@ const COMMANDS: Record<string, Command> = {
   'webhooks redeliver': (options, config) => redeliverWebhook(config(), options),
   'mail list': (options, config) => listMails(config(), options),
   'mail show': (options, config) => showMail(config(), options),
+  'tariff-calendar import': (options, config) => importTariffCalendar(config(), options),
   openapi: (options) => openapi(options),
 };
 

@@ -14,6 +14,7 @@ import { portal } from './migrations/0012-portal.js';
 import { historyBackfills } from './migrations/0013-history-backfills.js';
 import { jobLeases } from './migrations/0014-job-leases.js';
 import { samplePartitions } from './migrations/0015-sample-partitions.js';
+import { declaredSubscription } from './migrations/0016-declared-subscription.js';
 
 /** The migrations, in order; each is a function of the dialect so both schemas stay one. */
 function migrationsFor(store: Store): Record<string, Migration> {
@@ -32,6 +33,7 @@ function migrationsFor(store: Store): Record<string, Migration> {
     '0013-history-backfills': historyBackfills(),
     '0014-job-leases': jobLeases(),
     '0015-sample-partitions': samplePartitions(store.dialect),
+    '0016-declared-subscription': declaredSubscription(),
   };
 }
 

@@ -216,6 +216,20 @@ export interface GridMetersTable {
   total_index_wh: number | null;
   intensity_subscribed: number | null;
   last_tic_at: Timestamp | null;
+  /** The owner's declared subscription when there is no TIC: BASE | HCHP | TEMPO | EJP. */
+  declared_subscription: ColumnType<string | null, string | null | undefined, string | null>;
+  /** JSON array of the declared off-peak windows, "HH:MM-HH:MM" in local time. */
+  off_peak_hours: ColumnType<string | null, string | null | undefined, string | null>;
+  declared_at: ColumnType<Timestamp | null, Timestamp | null | undefined, Timestamp | null>;
+}
+
+/** A day of a published calendar: a Tempo colour (BLUE | WHITE | RED) or an EJP day (PEAK). */
+export interface TariffCalendarDaysTable {
+  calendar: 'TEMPO' | 'EJP';
+  /** The local day, YYYY-MM-DD. */
+  day: string;
+  value: string;
+  updated_at: Timestamp;
 }
 
 /** One 10-minute sample of a measure; `at` is the start of the interval it covers. */
@@ -405,6 +419,7 @@ export interface Database {
   measure_days: MeasureRollupTable & { local_day: string };
   log_records: LogRecordsTable;
   tariff_prices: TariffPricesTable;
+  tariff_calendar_days: TariffCalendarDaysTable;
   event_subscriptions: EventSubscriptionsTable;
   events: EventsTable;
   webhook_deliveries: WebhookDeliveriesTable;

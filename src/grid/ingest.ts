@@ -5,6 +5,7 @@ import { bucketStart, ianaZone } from '../domain/time-buckets.js';
 import type { PriceAt, StationRow } from '../stations/index.js';
 import type { MeasureRecorder, SampleRow } from '../telemetry/index.js';
 import type { GridStore } from './store.js';
+import { loadTariffSourceForAnyInstant } from './tariff-source.js';
 
 const TEN_MINUTES = 600_000;
 
@@ -30,15 +31,17 @@ async function priceHistory(
 
 /**
  * The tariff a station's consumption counts in and its price at an instant: the grid meter's
- * current tariff while TIC data is consented and known, else Base (the guide: default tariffs
- * without consent). Read once, then asked for as many instants as a message has readings.
+ * current tariff while TIC data is consented and known, else the tariff of that instant under
+ * the owner's declared subscription, else Base (the guide: default tariffs without consent).
+ * Read once, then asked for as many instants as a message has readings.
  */
 export async function stationPricing(grid: GridStore, station: StationRow): Promise<PriceAt> {
-  const meter = station.authorize_tic === 1 ? await grid.findByStation(station.id) : undefined;
-  const tariff: TariffId =
-    meter?.current_tariff && isTariffId(meter.current_tariff) ? meter.current_tariff : 'th';
-  const history = (await priceHistory(grid, station.installation_id)).get(tariff) ?? [];
-  return (at) => ({ tariff, price: priceInForce(history, at, DEFAULT_PRICES[tariff]) });
+  const source = await loadTariffSourceForAnyInstant(grid, station);
+  const history = await priceHistory(grid, station.installation_id);
+  return (at) => {
+    const tariff = source.tariffAt(at);
+    return { tariff, price: priceInForce(history.get(tariff) ?? [], at, DEFAULT_PRICES[tariff]) };
+  };
 }
 
 /**

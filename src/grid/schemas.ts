@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { Enum, Nullable } from '../http/schemas.js';
+import { described, Enum, Nullable } from '../http/schemas.js';
 import { TARIFF_IDS } from '../domain/tariffs.js';
 
 export const GridMeterSchema = Type.Object(
@@ -127,3 +127,99 @@ export const SetTariffsRequestSchema = Type.Array(
   },
 );
 export type SetTariffsRequest = Static<typeof SetTariffsRequestSchema>;
+
+const DECLARABLE = ['BASE', 'HCHP', 'TEMPO', 'EJP'] as const;
+const OffPeakHoursSchema = Type.Array(
+  Type.String({ maxLength: 11, description: 'HH:MM-HH:MM, local time of the installation' }),
+  { maxItems: 12 },
+);
+
+export const DeclareSubscriptionRequestSchema = Type.Object(
+  {
+    gridSubscription: Enum(
+      DECLARABLE,
+      'The contract: STANDARD cannot be declared, it is read from the TIC',
+    ),
+    offPeakHours: Type.Optional(
+      described(
+        OffPeakHoursSchema,
+        'Off-peak windows, not overlapping: required for HCHP, none for BASE and EJP; 22:00-06:00 for TEMPO when not given. A window may run past midnight.',
+      ),
+    ),
+  },
+  {
+    additionalProperties: false,
+    examples: [{ gridSubscription: 'HCHP', offPeakHours: ['01:30-07:30', '12:30-14:30'] }],
+  },
+);
+export type DeclareSubscriptionRequest = Static<typeof DeclareSubscriptionRequestSchema>;
+
+export const GridSubscriptionSchema = Type.Object(
+  {
+    gridSubscription: Enum(['BASE', 'HCHP', 'EJP', 'TEMPO', 'STANDARD'] as const),
+    offPeakHours: Nullable(
+      OffPeakHoursSchema,
+      'The off-peak windows in force; null under the TIC, which switches tariffs itself',
+    ),
+    source: Enum(
+      ['tic', 'declared'] as const,
+      'tic: detected from TIC data (with the owner’s consent), which wins over a declaration',
+    ),
+    declaredSubscription: Nullable(
+      Type.Object({
+        gridSubscription: Enum(DECLARABLE),
+        offPeakHours: OffPeakHoursSchema,
+        declaredDate: Type.String({ format: 'date-time' }),
+      }),
+      'What the owner declared, in force or not; null when nothing is declared',
+    ),
+    currentTariff: Nullable(Type.String({ description: 'The tariff now, e.g. HC, HPJR' })),
+  },
+  {
+    examples: [
+      {
+        gridSubscription: 'HCHP',
+        offPeakHours: ['22:00-06:00'],
+        source: 'declared',
+        declaredSubscription: {
+          gridSubscription: 'HCHP',
+          offPeakHours: ['22:00-06:00'],
+          declaredDate: '2026-04-02T09:12:00.000Z',
+        },
+        currentTariff: 'HP',
+      },
+    ],
+  },
+);
+export type GridSubscription = Static<typeof GridSubscriptionSchema>;
+
+export const CalendarParamsSchema = Type.Object({
+  calendar: Enum(['TEMPO', 'EJP'] as const),
+});
+
+export const CalendarQuerySchema = Type.Object(
+  {
+    startDate: Type.String({ format: 'date', description: 'First day, YYYY-MM-DD' }),
+    endDate: Type.String({ format: 'date', description: 'Last day (included), YYYY-MM-DD' }),
+  },
+  { additionalProperties: false },
+);
+
+export const CalendarDaysSchema = Type.Array(
+  Type.Object({
+    date: Type.String({ format: 'date' }),
+    value: Type.String({
+      description: 'TEMPO: BLUE, WHITE or RED; EJP: PEAK (or NORMAL when the day was given)',
+    }),
+  }),
+  {
+    description: 'The days known in the range, by date; a day not listed is BLUE or a normal day',
+    examples: [
+      [
+        { date: '2026-01-14', value: 'RED' },
+        { date: '2026-01-15', value: 'WHITE' },
+      ],
+    ],
+  },
+);
+export type CalendarDays = Static<typeof CalendarDaysSchema>;

@@ -2,6 +2,7 @@ import type { Clock } from '../clock.js';
 import type { UnitOfWork } from '../db/unit-of-work.js';
 import type { DeviceStore } from '../devices/index.js';
 import { DEFAULT_CURRENCY, DEFAULT_PRICES, type Currency } from '../domain/prices.js';
+import { declarationProblems, offPeakHoursOf } from '../domain/tariff-schedule.js';
 import {
   SUBSCRIPTION_TARIFFS,
   isTariffId,
@@ -20,9 +21,26 @@ import {
   type StationStore,
 } from '../stations/index.js';
 import type { TelemetryTarget, TelemetryService } from '../telemetry/index.js';
-import type { GridMeter, SetTariffsRequest, Tariff } from './schemas.js';
+import type {
+  CalendarDays,
+  DeclareSubscriptionRequest,
+  GridMeter,
+  GridSubscription,
+  SetTariffsRequest,
+  Tariff,
+} from './schemas.js';
 import { repriceSince, type GridStores } from './ingest.js';
-import type { GridMeterRow, GridStore } from './store.js';
+import type { CalendarName, GridMeterRow, GridStore } from './store.js';
+import { declarationOf, subscriptionInForce, tariffSourceOfMeter } from './tariff-source.js';
+
+/** Longest range of a calendar read: a year and a day. */
+const CALENDAR_MAX_DAYS = 366;
+
+/** A declared subscription as the grid meter shows it (the owner's eyes only). */
+interface DeclaredView {
+  gridSubscription: GridMeter['properties']['gridSubscription'];
+  currentTariff: string;
+}
 
 /** Date shown as the beginning of default prices: the regulated prices in force from then. */
 export const DEFAULT_PRICES_BEGIN = '2026-02-01T00:00:00.000Z';
@@ -80,10 +98,30 @@ export class GridService {
     const installation = await this.deps.access.require(caller, installationId, 'read');
     const stations = await this.deps.stations.listForInstallation(installationId);
     const meters = await this.deps.grid.listForInstallation(installationId);
-    return meters.map((meter) => {
-      const consent = stations.find((s) => s.id === meter.station_id)?.authorize_tic === 1;
-      return toGridMeter(meter, consent, installation.role_code);
-    });
+    const role = installation.role_code;
+    return Promise.all(
+      meters.map(async (meter) => {
+        const station = stations.find((s) => s.id === meter.station_id);
+        const declared =
+          station && role === 'owner' ? await this.declaredView(meter, station) : null;
+        return toGridMeter(meter, station?.authorize_tic === 1, role, declared);
+      }),
+    );
+  }
+
+  /** The declared subscription and its tariff now, when it is the one in force. */
+  private async declaredView(
+    meter: GridMeterRow,
+    station: StationRow,
+  ): Promise<DeclaredView | null> {
+    const inForce = subscriptionInForce(meter, station);
+    if (inForce?.source !== 'declared') return null;
+    const now = this.deps.clock.now();
+    const source = await tariffSourceOfMeter(this.deps.grid, meter, station, now, now);
+    return {
+      gridSubscription: inForce.subscription,
+      currentTariff: source.tariffAt(now).toUpperCase(),
+    };
   }
 
   async get(caller: Caller, installationId: number, gridMeterId: string): Promise<GridMeter> {
@@ -93,8 +131,10 @@ export class GridService {
       gridMeterId,
       'read',
     );
-    this.requireConsent(station);
-    return toGridMeter(meter, true, role);
+    // A declared subscription is shown without consent; TIC data still needs it.
+    if (!declarationOf(meter)) this.requireConsent(station);
+    const declared = role === 'owner' ? await this.declaredView(meter, station) : null;
+    return toGridMeter(meter, station.authorize_tic === 1, role, declared);
   }
 
   /**
@@ -156,17 +196,131 @@ export class GridService {
       : {};
   }
 
-  private async subscription(caller: Caller, installationId: number, gridMeterId: string) {
+  /** The subscription whose tariffs are priced: the TIC's while in force, else the declared one. */
+  private async subscription(
+    caller: Caller,
+    installationId: number,
+    gridMeterId: string,
+  ): Promise<{ station: StationRow; subscription: Subscription }> {
     const { meter, station } = await this.require(caller, installationId, gridMeterId, 'private');
-    this.requireConsent(station);
-    const subscription = meter.subscription as Subscription | null;
-    if (!subscription || !(subscription in SUBSCRIPTION_TARIFFS)) {
+    const inForce = subscriptionInForce(meter, station);
+    if (!inForce) {
+      this.requireConsent(station);
+      throw notDetected();
+    }
+    return { station, subscription: inForce.subscription };
+  }
+
+  /** The subscription in force, where it comes from, and what the owner declared. */
+  async gridSubscription(
+    caller: Caller,
+    installationId: number,
+    gridMeterId: string,
+  ): Promise<GridSubscription> {
+    const { meter, station } = await this.require(caller, installationId, gridMeterId, 'private');
+    return this.gridSubscriptionModel(meter, station);
+  }
+
+  /** Declares (or declares again) the subscription of an installation without TIC data. */
+  async declareSubscription(
+    caller: Caller,
+    installationId: number,
+    gridMeterId: string,
+    request: DeclareSubscriptionRequest,
+  ): Promise<GridSubscription> {
+    const { meter, station } = await this.require(caller, installationId, gridMeterId, 'private');
+    const declaration = {
+      subscription: request.gridSubscription,
+      offPeakHours: request.offPeakHours ?? [],
+    };
+    const problems = declarationProblems(declaration);
+    if (problems.length > 0) {
+      throw new ApiError('VALIDATION_FAILED', 'The declared subscription is not valid.', {
+        errors: problems.map((message) => ({ field: 'offPeakHours', in: 'body', message })),
+      });
+    }
+    const declared = {
+      declared_subscription: declaration.subscription,
+      off_peak_hours: JSON.stringify(declaration.offPeakHours),
+      declared_at: this.deps.clock.now().toISOString(),
+    };
+    await this.deps.grid.declare(meter.id, declared);
+    return this.gridSubscriptionModel({ ...meter, ...declared }, station);
+  }
+
+  /** Removes the declared subscription (nothing to remove is no error). */
+  async removeDeclaration(
+    caller: Caller,
+    installationId: number,
+    gridMeterId: string,
+  ): Promise<void> {
+    const { meter } = await this.require(caller, installationId, gridMeterId, 'private');
+    await this.deps.grid.declare(meter.id, {
+      declared_subscription: null,
+      off_peak_hours: null,
+      declared_at: null,
+    });
+  }
+
+  private async gridSubscriptionModel(
+    meter: GridMeterRow,
+    station: StationRow,
+  ): Promise<GridSubscription> {
+    const inForce = subscriptionInForce(meter, station);
+    if (!inForce) throw notDetected();
+    const declaration = declarationOf(meter);
+    const declaredSubscription =
+      declaration && meter.declared_at
+        ? {
+            gridSubscription: declaration.subscription,
+            offPeakHours: [...declaration.offPeakHours],
+            declaredDate: meter.declared_at,
+          }
+        : null;
+    if (inForce.source === 'tic') {
+      return {
+        gridSubscription: inForce.subscription,
+        offPeakHours: null,
+        source: 'tic',
+        declaredSubscription,
+        currentTariff: meter.current_tariff ? meter.current_tariff.toUpperCase() : null,
+      };
+    }
+    const now = this.deps.clock.now();
+    const source = await tariffSourceOfMeter(this.deps.grid, meter, station, now, now);
+    return {
+      gridSubscription: inForce.subscription,
+      offPeakHours: [...offPeakHoursOf(inForce.declaration)],
+      source: 'declared',
+      declaredSubscription,
+      currentTariff: source.tariffAt(now).toUpperCase(),
+    };
+  }
+
+  /** The days of a published calendar from startDate to endDate (YYYY-MM-DD, both included). */
+  async calendarDays(
+    calendar: CalendarName,
+    startDate: string,
+    endDate: string,
+  ): Promise<CalendarDays> {
+    const days = (Date.parse(endDate) - Date.parse(startDate)) / 86_400_000;
+    if (!(days >= 0 && days < CALENDAR_MAX_DAYS)) {
       throw new ApiError(
-        'SUBSCRIPTION_NOT_DETECTED',
-        'The grid subscription is detected from TIC data, and none has been received yet.',
+        'VALIDATION_FAILED',
+        `Give an endDate from startDate to ${CALENDAR_MAX_DAYS} days after it.`,
+        {
+          errors: [
+            {
+              field: 'endDate',
+              in: 'querystring',
+              message: `must be from startDate to ${CALENDAR_MAX_DAYS - 1} days after it`,
+            },
+          ],
+        },
       );
     }
-    return { station, subscription };
+    const rows = await this.deps.grid.calendarDays(calendar, startDate, endDate);
+    return rows.map((row) => ({ date: row.day, value: row.value }));
   }
 
   async tariffs(caller: Caller, installationId: number, gridMeterId: string): Promise<Tariff[]> {
@@ -294,10 +448,18 @@ export class GridService {
   }
 }
 
+function notDetected(): ApiError {
+  return new ApiError(
+    'SUBSCRIPTION_NOT_DETECTED',
+    'No grid subscription is detected from TIC data (with the owner’s consent) nor declared: declare one with PUT …/subscription.',
+  );
+}
+
 function toGridMeter(
   meter: GridMeterRow,
   consent: boolean,
   role: 'owner' | 'installer',
+  declared: DeclaredView | null,
 ): GridMeter {
   // TIC data is the owner's, served with their consent: installers see none of it.
   const tic = consent && role === 'owner';
@@ -320,10 +482,12 @@ function toGridMeter(
         : null,
       ticType: tic ? meter.tic_type : null,
       intensitySubscribed: tic ? meter.intensity_subscribed : null,
-      currentTariff: tic && meter.current_tariff ? meter.current_tariff.toUpperCase() : null,
-      gridSubscription: tic
-        ? (meter.subscription as GridMeter['properties']['gridSubscription'])
-        : null,
+      ...(declared ?? {
+        currentTariff: tic && meter.current_tariff ? meter.current_tariff.toUpperCase() : null,
+        gridSubscription: tic
+          ? (meter.subscription as GridMeter['properties']['gridSubscription'])
+          : null,
+      }),
     },
   };
 }

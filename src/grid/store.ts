@@ -1,10 +1,21 @@
 import type { Selectable, Updateable } from 'kysely';
 import { ONE_ROW, ReusableQuery } from '../db/reusable-query.js';
 import { atomically, type Executor } from '../db/unit-of-work.js';
-import type { GridMetersTable, TariffPricesTable } from '../db/schema.js';
+import type { GridMetersTable, TariffCalendarDaysTable, TariffPricesTable } from '../db/schema.js';
 
 export type GridMeterRow = Selectable<GridMetersTable>;
 export type PriceRow = Selectable<TariffPricesTable>;
+export type CalendarDayRow = Selectable<TariffCalendarDaysTable>;
+export type CalendarName = TariffCalendarDaysTable['calendar'];
+
+/** The owner's declaration on a meter (all null: none). */
+export type Declared = Pick<
+  GridMeterRow,
+  'declared_subscription' | 'off_peak_hours' | 'declared_at'
+>;
+
+/** Days written per statement: well under SQLite's limit of bound parameters. */
+const CALENDAR_BATCH = 500;
 
 /** What a TIC frame changes of its meter (grid/ingest.ts). */
 export type TicUpdate = Pick<
@@ -85,6 +96,54 @@ export class GridStore {
   /** What a TIC frame changes of its meter: the same columns each time. */
   async recordTic(gridMeterId: string, values: TicUpdate): Promise<void> {
     await ticUpdate.execute(this.db, { id: gridMeterId, ...values });
+  }
+
+  /** Sets or (all null) removes the owner's declared subscription. */
+  async declare(gridMeterId: string, values: Declared): Promise<void> {
+    await this.db.updateTable('grid_meters').set(values).where('id', '=', gridMeterId).execute();
+  }
+
+  /** The days of a calendar from `fromDay` to `toDay` (YYYY-MM-DD, both included), by day. */
+  calendarDays(calendar: CalendarName, fromDay: string, toDay: string): Promise<CalendarDayRow[]> {
+    return this.db
+      .selectFrom('tariff_calendar_days')
+      .selectAll()
+      .where('calendar', '=', calendar)
+      .where('day', '>=', fromDay)
+      .where('day', '<=', toDay)
+      .orderBy('day')
+      .execute();
+  }
+
+  /**
+   * The days of a calendar that differ from an ordinary one (a Tempo day not BLUE, an EJP peak
+   * day), whatever their date: what pricing readings of any age needs, a few dozen a year.
+   */
+  calendarExceptions(calendar: CalendarName): Promise<Pick<CalendarDayRow, 'day' | 'value'>[]> {
+    return this.db
+      .selectFrom('tariff_calendar_days')
+      .select(['day', 'value'])
+      .where('calendar', '=', calendar)
+      .where('value', 'in', ['WHITE', 'RED', 'PEAK'])
+      .execute();
+  }
+
+  /** Writes days of a calendar in one transaction; a day already there takes the new value. */
+  async upsertCalendarDays(rows: CalendarDayRow[]): Promise<void> {
+    await atomically(this.db, async (trx) => {
+      for (let start = 0; start < rows.length; start += CALENDAR_BATCH) {
+        await trx
+          .insertInto('tariff_calendar_days')
+          .values(rows.slice(start, start + CALENDAR_BATCH))
+          .onConflict((conflict) =>
+            conflict.columns(['calendar', 'day']).doUpdateSet((eb) => ({
+              value: eb.ref('excluded.value'),
+              updated_at: eb.ref('excluded.updated_at'),
+            })),
+          )
+          .execute();
+      }
+    });
   }
 
   /** Every price point of an installation, by tariff and beginDate. */

@@ -158,6 +158,12 @@ export const ROUTE_CAPABILITIES: Readonly<Record<string, Capability>> = {
   'GET /installations/{installationId}/grid-meters/{gridMeterId}/tariffs': 'private',
   'POST /installations/{installationId}/grid-meters/{gridMeterId}/tariffs': 'private',
   'GET /installations/{installationId}/grid-meters/{gridMeterId}/tariffs/{tariffId}': 'private',
+  // A subscription declared by the owner when there is no TIC (platform extension).
+  'GET /installations/{installationId}/grid-meters/{gridMeterId}/subscription': 'private',
+  'PUT /installations/{installationId}/grid-meters/{gridMeterId}/subscription': 'private',
+  'DELETE /installations/{installationId}/grid-meters/{gridMeterId}/subscription': 'private',
+  // National day calendars (Tempo, EJP), the same for everyone.
+  'GET /tariff-calendars/{calendar}': 'anyAccount',
 
   'GET /installations/{installationId}/event-subscriptions': 'notify',
   'POST /installations/{installationId}/event-subscriptions': 'notify',

@@ -68,6 +68,10 @@ const BODIES: Record<string, () => unknown> = {
     guideExample('10-charging-station-set-charge-mode-request.json'),
   [`POST ${meter}/operators/authorize-tic`]: () => ({ authorizeTIC: true }),
   [`POST ${meter}/tariffs`]: () => guideExample('34-tariffs-set-request-hchp.json'),
+  [`PUT ${meter}/subscription`]: () => ({
+    gridSubscription: 'HCHP',
+    offPeakHours: ['22:00-06:00'],
+  }),
   'POST /installations/{installationId}/event-subscriptions': () => ({
     protocolCode: 'Webhook',
     protocolData: 'https://127.0.0.1/hook',
@@ -83,6 +87,11 @@ const BODIES: Record<string, () => unknown> = {
       () => v,
     ]),
   ),
+};
+
+/** The query string of routes that need one. */
+const QUERIES: Record<string, string> = {
+  'GET /tariff-calendars/{calendar}': '?startDate=2026-01-01&endDate=2026-01-31',
 };
 
 /**
@@ -150,7 +159,12 @@ describeEachDialect('access matrix: every /v1 route × every kind of caller', (d
   async function aFullHome(options: { station: boolean }) {
     const db = t.app.platform.store.db;
     const owner = tokens.owner;
-    const params: Record<string, string> = { measureId: '1', logId: '1', tariffId: 'hc' };
+    const params: Record<string, string> = {
+      measureId: '1',
+      logId: '1',
+      tariffId: 'hc',
+      calendar: 'TEMPO',
+    };
     let installationId: number;
     if (options.station) {
       const home = await aHome(t, owner, {
@@ -325,7 +339,7 @@ describeEachDialect('access matrix: every /v1 route × every kind of caller', (d
         const value = params[name];
         if (value === undefined) throw new Error(`no fixture value for {${name}} in ${key}`);
         return encodeURIComponent(value);
-      })}`;
+      })}${QUERIES[key] ?? ''}`;
 
     const seen: Record<string, string> = {};
     const expected: Record<string, string> = {};
