@@ -190,6 +190,16 @@ describe('witty CLI', { timeout: SPAWN_TIMEOUT_MS }, () => {
         ['sim', '--url', 'ws://x', '--station', 'nopassword'],
         '--station nopassword must be UID:PASSWORD',
       ],
+      [
+        'sim --no-smart-charging without --generic',
+        ['sim', '--url', 'ws://x', '--station', 'A:B', '--no-smart-charging'],
+        '--no-smart-charging needs --generic',
+      ],
+      [
+        'sim --generic with a charge mode',
+        ['sim', '--url', 'ws://x', '--station', 'A:B', '--generic', '--charge-mode', 'deferred'],
+        '--charge-mode is a Witty setting',
+      ],
       ['demo at speed 9999', ['demo', '--speed', '9999'], '--speed must be between 1 and 3600'],
       [
         'serve with a bad --role',

@@ -41,9 +41,10 @@ Commands:
   devices list                            The device registry
   sim --url URL (--station UID:PASSWORD … | --devices FILE.csv) [--speed 60]
       [--subscription BASE|HCHP|TEMPO|EJP|STANDARD] [--charge-mode M] [--start ISO]
-      [--plug] [--control-port 8081]
-                                          Run virtual Witty stations, Linky meters and cars
-                                          against a platform, with a control API
+      [--plug] [--control-port 8081] [--generic [--no-smart-charging]]
+                                          Run virtual Witty stations (or generic OCPP 1.6J
+                                          chargers, with SmartCharging unless told), Linky
+                                          meters and cars against a platform, with a control API
   sim backfill --station UID [--days 90] [--subscription S] [--charge-mode M]
                                           Feed the history a virtual station, Linky meter and car
                                           would have produced, through the platform's ingest
@@ -83,6 +84,8 @@ const OPTION_SPEC = {
   'charge-mode': { type: 'string' },
   start: { type: 'string' },
   plug: { type: 'boolean' },
+  generic: { type: 'boolean' },
+  'no-smart-charging': { type: 'boolean' },
   'control-port': { type: 'string' },
   count: { type: 'string' },
   days: { type: 'string' },

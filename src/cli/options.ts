@@ -55,3 +55,18 @@ export function chargeModeOf(options: Options): ChargeMode {
   }
   return chargeMode;
 }
+
+/** `witty sim --generic [--no-smart-charging]`: Witty stations, or generic OCPP 1.6J chargers. */
+export function stationKindOf(options: Options): {
+  kind: 'witty' | 'generic';
+  smartCharging: boolean;
+} {
+  if (options.generic !== true) {
+    if (options['no-smart-charging']) throw new UsageError('--no-smart-charging needs --generic');
+    return { kind: 'witty', smartCharging: false };
+  }
+  if (options['charge-mode'] !== undefined) {
+    throw new UsageError('--charge-mode is a Witty setting: a --generic charger has none');
+  }
+  return { kind: 'generic', smartCharging: options['no-smart-charging'] !== true };
+}

@@ -4,17 +4,22 @@ import {
   portOf,
   required,
   speedOf,
+  stationKindOf,
   subscriptionOf,
   UsageError,
   type Options,
 } from './options.js';
 
-/** `witty sim`: virtual stations, Linky meters and cars against any OCPP 1.6J platform. */
+/**
+ * `witty sim`: virtual stations (Witty, or generic OCPP 1.6J chargers with `--generic`), Linky
+ * meters and cars against any OCPP 1.6J platform.
+ */
 export async function sim(options: Options): Promise<number> {
   const url = required(options, 'url');
   if (!/^wss?:\/\//.test(url)) throw new UsageError('--url must be ws://HOST:PORT or wss://…');
   const speed = speedOf(options, 60);
   const subscription = subscriptionOf(options);
+  const { kind, smartCharging } = stationKindOf(options);
   const chargeMode = chargeModeOf(options);
   const start = options.start === undefined ? new Date() : new Date(String(options.start));
   if (Number.isNaN(start.getTime())) throw new UsageError('--start must be an ISO 8601 date');
@@ -52,7 +57,7 @@ export async function sim(options: Options): Promise<number> {
         clock: simulation.clock,
         linky: new VirtualLinky(linkyOptions),
         linkyOptions,
-        chargeMode,
+        ...(kind === 'witty' ? { chargeMode } : { kind, smartCharging }),
         ...(credentials.length <= 20
           ? { log: (message: string) => process.stdout.write(`${message}\n`) }
           : {}),
@@ -63,8 +68,12 @@ export async function sim(options: Options): Promise<number> {
   if (options.plug) for (const station of simulation.list()) station.plug(new VirtualCar(), 'm3');
   const control = await controlServer(simulation);
   await control.listen({ port: controlPort, host: '127.0.0.1' });
+  const what =
+    kind === 'witty'
+      ? 'station(s)'
+      : `generic charger(s) ${smartCharging ? 'with' : 'without'} SmartCharging`;
   process.stdout.write(
-    `Simulating ${credentials.length} station(s) at ×${speed}; control API http://127.0.0.1:${controlPort}/stations\n`,
+    `Simulating ${credentials.length} ${what} at ×${speed}; control API http://127.0.0.1:${controlPort}/stations\n`,
   );
   return new Promise((resolve) => {
     const stop = () => {

@@ -4,4 +4,4 @@ export { SimClock } from './clock.js';
 export { carAtHome, houseLoad, localHour, localWeekday } from './household.js';
 export { type LinkyOptions, VirtualLinky } from './linky.js';
 export { controlServer, Simulation } from './simulation.js';
-export { VirtualStation } from './station.js';
+export { type StationKind, VirtualStation } from './station.js';

@@ -41,9 +41,19 @@ export class Simulation {
   }
 }
 
+/** A Witty station of the simulation: a generic charger has no key switch, no DataTransfer. */
+function wittyStation(simulation: Simulation, uid: string, what: string): VirtualStation {
+  const station = simulation.get(uid);
+  if (station.kind !== 'witty') {
+    throw new ApiError('VALIDATION_FAILED', `${uid} is a generic OCPP charger: it has no ${what}.`);
+  }
+  return station;
+}
+
 /**
- * The simulation's control API (JSON over HTTP): list the stations, plug or unplug a car, raise
- * or clear an error, turn the key, fire a cybersecurity event, change the house load.
+ * The simulation's control API (JSON over HTTP): list the stations (with, for a generic charger,
+ * its charging profiles and the limit in force), plug or unplug a car, raise or clear an error,
+ * turn the key, fire a cybersecurity event, change the house load.
  */
 export async function controlServer(simulation: Simulation): Promise<FastifyInstance> {
   // The platform's validation: unknown properties are errors, bodies are not coerced.
@@ -135,7 +145,7 @@ export async function controlServer(simulation: Simulation): Promise<FastifyInst
       },
     },
     async (request) => {
-      const station = simulation.get(request.params.uid);
+      const station = wittyStation(simulation, request.params.uid, 'key switch');
       station.turnKey(request.body.locked);
       return station.state();
     },
@@ -157,7 +167,7 @@ export async function controlServer(simulation: Simulation): Promise<FastifyInst
       },
     },
     async (request) => {
-      const station = simulation.get(request.params.uid);
+      const station = wittyStation(simulation, request.params.uid, 'cybersecurity events');
       station.cyberSecurityEvent(request.body.event, request.body.message);
       return station.state();
     },
