@@ -98,6 +98,7 @@ import {
 import { DeviceError, DeviceService, DeviceStore } from './devices/index.js';
 import { OCPP_PATH, OcppGateway } from './gateway/index.js';
 import {
+  ChargeDriver,
   StationCommandRunner,
   DeviceStateService,
   stationRoutes,
@@ -114,8 +115,10 @@ import {
   TariffSchema,
   GridService,
   ingestTic,
+  loadTariffSource,
   stationPricing,
 } from './grid/index.js';
+import { classPeriods } from './domain/tariff-schedule.js';
 import {
   AggregationRowSchema,
   LogCountSchema,
@@ -194,6 +197,8 @@ declare module 'fastify' {
     gateway: OcppGateway;
     /** Periodic work, started by `witty serve` (buildApp starts no timer for it). */
     jobs: readonly Job[];
+    /** Drives the chargers that do not apply their charge mode themselves. */
+    chargeDriver: ChargeDriver;
     /** The try-it sandboxes of approved subscriptions (their stations run in `witty serve`). */
     sandboxes: SandboxService;
   }
@@ -474,6 +479,10 @@ export async function buildApp(
     callTimeoutMs: config.commandTimeoutMs,
     // OCPP 1.6 §5.8: after a boot the platform reads the station's settings (a tracked command).
     afterBoot: (station): Promise<() => void> => commands.configure(station),
+    // A transaction started on a charger the platform drives: its profile, or its stop.
+    afterStart: async (uid) => {
+      await chargeDriver.plan(uid, 'started');
+    },
     maxFrameBytes: config.ocppMaxFrameBytes,
   });
   app.decorate('gateway', gateway);
@@ -500,6 +509,20 @@ export async function buildApp(
     log: app.log,
     timeoutMs: config.commandTimeoutMs,
   });
+  // Generic chargers follow the tariff through the platform (src/stations/charge-driver.ts).
+  const chargeDriver = new ChargeDriver({
+    uow: platform.uow,
+    state: platform.deviceState,
+    commands,
+    tariffs: async (station, from, to) =>
+      classPeriods(
+        (await loadTariffSource(platform.gridStore, station, from, to)).periods(from, to),
+      ),
+    clock: platform.clock,
+    log: app.log,
+    stopLeadMs: config.chargeStopLeadMs,
+  });
+  app.decorate('chargeDriver', chargeDriver);
   const stations = new StationService({
     stations: platform.stationStore,
     devices: platform.deviceStore,
@@ -611,6 +634,14 @@ export async function buildApp(
       },
     },
   ];
+  jobs.push({
+    // Chargers the platform drives, at their tariff switch (start, stop, tariff profile).
+    name: 'charge switches',
+    intervalMs: config.chargeSwitchPollMs,
+    run: async () => {
+      await chargeDriver.runDue();
+    },
+  });
   app.decorate('jobs', jobs);
   const gatewayHere = runs(config.role, 'gateway');
   app.server.on('upgrade', (request, socket, head) => {

@@ -106,6 +106,10 @@ const EnvironmentSchema = Type.Object({
    * on PostgreSQL; the hourly and daily rollups the measures' aggregations read are kept.
    */
   WITTY_SAMPLE_RETENTION_DAYS: Type.Integer({ minimum: 0, default: 0 }),
+  /** How often the chargers the platform drives are checked for a tariff switch, ms. */
+  WITTY_CHARGE_SWITCH_POLL_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 15_000 }),
+  /** How long before a high tariff the platform stops a charge by remote stop, seconds. */
+  WITTY_CHARGE_STOP_LEAD_SECONDS: Type.Integer({ minimum: 0, maximum: 3600, default: 60 }),
   /** Days that finished deliveries, their attempts and events are kept. */
   WITTY_WEBHOOK_RETENTION_DAYS: Type.Integer({ minimum: 1, default: 30 }),
   /** smtp://[user:password@]host[:port] or smtps://…; unset, mails stay in the local outbox. */
@@ -213,6 +217,10 @@ export interface Config {
   readonly role: Role;
   /** Days raw samples are kept, 0 for ever (WITTY_SAMPLE_RETENTION_DAYS). */
   readonly sampleRetentionDays: number;
+  /** How often driven chargers are checked for a tariff switch (WITTY_CHARGE_SWITCH_POLL_MS). */
+  readonly chargeSwitchPollMs: number;
+  /** How long before a high tariff a driven charge is stopped (WITTY_CHARGE_STOP_LEAD_SECONDS). */
+  readonly chargeStopLeadMs: number;
   /** This node's name (WITTY_NODE_ID). */
   readonly nodeId: string;
   /** The NATS server between nodes, or null for one node (WITTY_NATS_URL). */
@@ -366,6 +374,8 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     sandboxStations: env.WITTY_SANDBOX_STATIONS,
     role: env.WITTY_ROLE,
     sampleRetentionDays: env.WITTY_SAMPLE_RETENTION_DAYS,
+    chargeSwitchPollMs: env.WITTY_CHARGE_SWITCH_POLL_MS,
+    chargeStopLeadMs: env.WITTY_CHARGE_STOP_LEAD_SECONDS * 1000,
     nodeId: env.WITTY_NODE_ID ?? `${os.hostname()}-${process.pid}`,
     natsUrl: env.WITTY_NATS_URL ?? null,
   });

@@ -77,6 +77,8 @@ describe('loadConfig', () => {
         sandboxStations: true,
         role: 'all',
         sampleRetentionDays: 0,
+        chargeSwitchPollMs: 15_000,
+        chargeStopLeadMs: 60_000,
         nodeId: `${os.hostname()}-${process.pid}`,
         natsUrl: null,
       });

@@ -15,6 +15,7 @@ import { historyBackfills } from './migrations/0013-history-backfills.js';
 import { jobLeases } from './migrations/0014-job-leases.js';
 import { samplePartitions } from './migrations/0015-sample-partitions.js';
 import { declaredSubscription } from './migrations/0016-declared-subscription.js';
+import { chargeDriver } from './migrations/0017-charge-driver.js';
 
 /** The migrations, in order; each is a function of the dialect so both schemas stay one. */
 function migrationsFor(store: Store): Record<string, Migration> {
@@ -34,6 +35,7 @@ function migrationsFor(store: Store): Record<string, Migration> {
     '0014-job-leases': jobLeases(),
     '0015-sample-partitions': samplePartitions(store.dialect),
     '0016-declared-subscription': declaredSubscription(),
+    '0017-charge-driver': chargeDriver(),
   };
 }
 

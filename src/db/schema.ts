@@ -144,6 +144,24 @@ export interface DevicesTable {
   error_event_code: ColumnType<number | null, number | null | undefined, number | null>;
   /** The station's clock minus the platform's, from its latest timestamped message. */
   clock_offset_ms: ColumnType<number | null, number | null | undefined, number | null>;
+  /** 1 when the charger lists SmartCharging in SupportedFeatureProfiles, 0 when not or it failed. */
+  smart_charging: ColumnType<Flag | null, Flag | null | undefined, Flag | null>;
+  /** The tariff class (hc, hp) the platform last drove the charger by. */
+  charge_tariff: ColumnType<string | null, string | null | undefined, string | null>;
+  /** When the platform plans the charger's charge again: its next tariff switch. */
+  charge_next_switch_at: ColumnType<
+    Timestamp | null,
+    Timestamp | null | undefined,
+    Timestamp | null
+  >;
+  /** End of the tariff profile (TxDefaultProfile) the charger accepted; null when none. */
+  charge_profile_until: ColumnType<
+    Timestamp | null,
+    Timestamp | null | undefined,
+    Timestamp | null
+  >;
+  /** The owner's manual start or stop, in force until the next tariff switch. */
+  charge_override: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface ConnectorStatesTable {

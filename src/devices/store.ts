@@ -19,6 +19,9 @@ export const LIVE_DEVICE_COLUMNS = [
   'tariff_classes',
   'charge_mode',
   'charge_mode_by_platform',
+  'smart_charging',
+  'charge_tariff',
+  'charge_profile_until',
 ] as const satisfies readonly (keyof DeviceRow)[];
 /** A device as an OCPP message's handling sees it. */
 export type LiveDevice = Pick<DeviceRow, (typeof LIVE_DEVICE_COLUMNS)[number]>;

@@ -194,6 +194,8 @@ export function ocppHandlers(
   hooks: {
     /** Records the platform's configuration command in the boot's work; sends it after commit. */
     afterBoot: (station: StationContext) => Promise<() => void>;
+    /** Plans the charge of a charger the platform drives once a transaction has started. */
+    afterStart?: (uid: string) => Promise<void>;
   },
 ): Record<string, Handler> {
   const table = {
@@ -246,7 +248,10 @@ export function ocppHandlers(
     },
     // §4.8
     // §6.45: connectorId > 0; meterStart is a meter reading in Wh, never negative.
-    StartTransaction: async (request: StartTransactionRequest, { station }: HandlerContext) => {
+    StartTransaction: async (
+      request: StartTransactionRequest,
+      { station, after }: HandlerContext,
+    ) => {
       requireConnector(request.connectorId, { station: false });
       requireValue(request.meterStart >= 0, 'meterStart', 'must not be negative');
       const status = state.idTagStatus(station, request.idTag);
@@ -257,6 +262,9 @@ export function ocppHandlers(
         timestamp: request.timestamp,
         blocked: status === 'Blocked',
       });
+      const { afterStart } = hooks;
+      if (afterStart && status === 'Accepted' && station.device.charge_mode_by_platform === 1)
+        after(() => afterStart(station.uid));
       // A Blocked idTag ends the transaction at once (the charger sends StopTransaction, §4.8).
       return { transactionId, idTagInfo: { status } };
     },

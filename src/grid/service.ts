@@ -239,12 +239,13 @@ export class GridService {
         errors: problems.map((message) => ({ field: 'offPeakHours', in: 'body', message })),
       });
     }
+    const now = this.deps.clock.now().toISOString();
     const declared = {
       declared_subscription: declaration.subscription,
       off_peak_hours: JSON.stringify(declaration.offPeakHours),
-      declared_at: this.deps.clock.now().toISOString(),
+      declared_at: now,
     };
-    await this.deps.grid.declare(meter.id, declared);
+    await this.deps.grid.declare(meter, declared, now);
     return this.gridSubscriptionModel({ ...meter, ...declared }, station);
   }
 
@@ -255,11 +256,11 @@ export class GridService {
     gridMeterId: string,
   ): Promise<void> {
     const { meter } = await this.require(caller, installationId, gridMeterId, 'private');
-    await this.deps.grid.declare(meter.id, {
-      declared_subscription: null,
-      off_peak_hours: null,
-      declared_at: null,
-    });
+    await this.deps.grid.declare(
+      meter,
+      { declared_subscription: null, off_peak_hours: null, declared_at: null },
+      this.deps.clock.now().toISOString(),
+    );
   }
 
   private async gridSubscriptionModel(

@@ -98,9 +98,21 @@ export class GridStore {
     await ticUpdate.execute(this.db, { id: gridMeterId, ...values });
   }
 
-  /** Sets or (all null) removes the owner's declared subscription. */
-  async declare(gridMeterId: string, values: Declared): Promise<void> {
-    await this.db.updateTable('grid_meters').set(values).where('id', '=', gridMeterId).execute();
+  /**
+   * Sets or (all null) removes the owner's declared subscription; a charger the platform drives
+   * by the tariff (src/stations/charge-driver.ts) is planned again at `now`.
+   */
+  async declare(meter: Pick<GridMeterRow, 'id' | 'uid'>, values: Declared, now: string) {
+    await atomically(this.db, async (trx) => {
+      await trx.updateTable('grid_meters').set(values).where('id', '=', meter.id).execute();
+      await trx
+        .updateTable('devices')
+        .set({ charge_next_switch_at: now })
+        .where('uid', '=', meter.uid)
+        .where('charge_mode_by_platform', '=', 1)
+        .where('charge_next_switch_at', 'is not', null)
+        .execute();
+    });
   }
 
   /** The days of a calendar from `fromDay` to `toDay` (YYYY-MM-DD, both included), by day. */

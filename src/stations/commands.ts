@@ -11,8 +11,11 @@ import {
   ALL_CONFIGURATION_KEYS,
   CONFIGURATION_KEY,
   type ChangeConfigurationResponse,
+  STANDARD_CONFIGURATION_KEY,
+  type ClearChargingProfileResponse,
   type GetConfigurationResponse,
   type RemoteStartStopResponse,
+  type SetChargingProfileResponse,
 } from '../protocol/index.js';
 import type { UnitOfWork } from '../db/unit-of-work.js';
 import type { DeviceStateService, StationContext } from './device-state.js';
@@ -22,7 +25,12 @@ import type { CommandRow, StationRow, StationStore } from './store.js';
 /** An OCPP CALL a command makes. */
 export interface PlannedCall {
   action:
-    'GetConfiguration' | 'ChangeConfiguration' | 'RemoteStartTransaction' | 'RemoteStopTransaction';
+    | 'GetConfiguration'
+    | 'ChangeConfiguration'
+    | 'RemoteStartTransaction'
+    | 'RemoteStopTransaction'
+    | 'SetChargingProfile'
+    | 'ClearChargingProfile';
   payload: Record<string, unknown>;
 }
 
@@ -41,6 +49,14 @@ interface CallRecord extends PlannedCall {
 
 type Outcome = 'accepted' | 'rejected' | 'timedOut';
 
+/** A command that has ended, as its listeners hear of it (after its outcome committed). */
+export interface CompletedCommand {
+  uid: string;
+  type: StationCommand['type'];
+  request: Record<string, unknown>;
+  status: Outcome;
+}
+
 /** OCPP 1.6 §5.3 ChangeConfiguration of one key. */
 export function changeConfiguration(key: string, value: string): PlannedCall {
   return { action: 'ChangeConfiguration', payload: { key, value } };
@@ -49,12 +65,22 @@ export function changeConfiguration(key: string, value: string): PlannedCall {
 /** Time a command's database work may add to its calls' time-outs. */
 const DEADLINE_SLACK_MS = 5000;
 
-/** Whether the station took the call (OCPP 1.6 §5.3, §5.8, §5.11, §5.12 answers). */
+/**
+ * Whether the station took the call (OCPP 1.6 §5.3, §5.5, §5.8, §5.11, §5.12, §5.16 answers);
+ * ClearChargingProfile's Unknown means that there was nothing to clear.
+ */
 function accepted(action: PlannedCall['action'], response: unknown): boolean {
   if (action === 'GetConfiguration') return true;
-  const status = (response as ChangeConfigurationResponse | RemoteStartStopResponse | undefined)
-    ?.status;
+  const status = (
+    response as
+      | ChangeConfigurationResponse
+      | RemoteStartStopResponse
+      | SetChargingProfileResponse
+      | ClearChargingProfileResponse
+      | undefined
+  )?.status;
   if (action === 'ChangeConfiguration') return status === 'Accepted' || status === 'RebootRequired';
+  if (action === 'ClearChargingProfile') return status === 'Accepted' || status === 'Unknown';
   return status === 'Accepted';
 }
 
@@ -79,6 +105,7 @@ function isTimeout(error: unknown): boolean {
  */
 export class StationCommandRunner {
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly listeners: ((command: CompletedCommand) => void)[] = [];
 
   constructor(
     private readonly deps: {
@@ -90,6 +117,11 @@ export class StationCommandRunner {
       timeoutMs: number;
     },
   ) {}
+
+  /** Hears of every command this process ran, once its outcome has committed. */
+  onCompleted(listener: (command: CompletedCommand) => void): void {
+    this.listeners.push(listener);
+  }
 
   /**
    * Records a command, with the change that goes with it (`change`, e.g. the cloud-side fields of
@@ -109,6 +141,22 @@ export class StationCommandRunner {
     });
     this.dispatch(row, calls);
     return toCommand(row);
+  }
+
+  /**
+   * Records a command in a unit of work already open (`stores`), with whatever else that work
+   * changes; the returned function sends its calls once the work has committed.
+   */
+  async prepare(
+    stores: CommandStores,
+    station: Pick<StationRow, 'uid'> & { id: string | null },
+    requester: Requester,
+    type: StationCommand['type'],
+    request: Record<string, unknown>,
+    calls: PlannedCall[],
+  ): Promise<() => void> {
+    const row = await this.record(stores.stations, station, requester, type, request, calls);
+    return () => this.dispatch(row, calls);
   }
 
   /** Records a command (accepted at once when it has no call). */
@@ -149,9 +197,19 @@ export class StationCommandRunner {
   /** Sends a recorded command's calls to the station, one after the other. */
   private dispatch(row: CommandRow, calls: PlannedCall[]): void {
     if (calls.length === 0) return;
-    const execution = this.execute(row, calls).catch((error: unknown) =>
-      this.deps.log.error({ err: error, commandId: row.id }, 'command execution failed'),
-    );
+    const execution = this.execute(row, calls)
+      .then((status) => {
+        const command: CompletedCommand = {
+          uid: row.uid,
+          type: row.type as StationCommand['type'],
+          request: JSON.parse(row.request) as Record<string, unknown>,
+          status,
+        };
+        for (const listener of this.listeners) listener(command);
+      })
+      .catch((error: unknown) =>
+        this.deps.log.error({ err: error, commandId: row.id }, 'command execution failed'),
+      );
     this.inFlight.add(execution);
     void execution.finally(() => this.inFlight.delete(execution));
   }
@@ -164,7 +222,13 @@ export class StationCommandRunner {
    */
   async configure(context: StationContext): Promise<() => void> {
     const calls: PlannedCall[] = [
-      { action: 'GetConfiguration', payload: { key: ALL_CONFIGURATION_KEYS } },
+      {
+        action: 'GetConfiguration',
+        // The Witty keys, and whether the charger takes charging profiles (charge-driver.ts).
+        payload: {
+          key: [...ALL_CONFIGURATION_KEYS, STANDARD_CONFIGURATION_KEY.supportedFeatureProfiles],
+        },
+      },
     ];
     const row = await this.record(
       context.stores.stations,
@@ -208,7 +272,7 @@ export class StationCommandRunner {
     return { accepted: true, next };
   }
 
-  private async execute(row: CommandRow, planned: readonly PlannedCall[]): Promise<void> {
+  private async execute(row: CommandRow, planned: readonly PlannedCall[]): Promise<Outcome> {
     const { bus, state, uow, clock, timeoutMs } = this.deps;
     const calls = [...planned];
     const records: CallRecord[] = [];
@@ -226,11 +290,9 @@ export class StationCommandRunner {
         response = await bus.call(row.uid, call.action, call.payload, timeoutMs);
       } catch (error) {
         record.error = error instanceof Error ? error.message : String(error);
-        await uow.read.stations.completeCommand(
-          row.id,
-          completion(isTimeout(error) ? 'timedOut' : 'rejected'),
-        );
-        return;
+        const outcome = isTimeout(error) ? 'timedOut' : 'rejected';
+        await uow.read.stations.completeCommand(row.id, completion(outcome));
+        return outcome;
       }
       record.response = response;
       try {
@@ -239,20 +301,20 @@ export class StationCommandRunner {
         const done = await state.withStation(row.uid, async (context) => {
           const answer = await this.applyAnswer(context, call, response);
           calls.push(...answer.next);
-          if (answer.accepted && i < calls.length - 1) return false;
-          await context.stores.stations.completeCommand(
-            row.id,
-            completion(answer.accepted ? 'accepted' : 'rejected'),
-          );
-          return true;
+          if (answer.accepted && i < calls.length - 1) return undefined;
+          const outcome = answer.accepted ? 'accepted' : 'rejected';
+          await context.stores.stations.completeCommand(row.id, completion(outcome));
+          return outcome;
         });
-        if (done) return;
+        if (done) return done;
       } catch (error) {
         record.error = error instanceof Error ? error.message : String(error);
         await uow.read.stations.completeCommand(row.id, completion('rejected'));
-        return;
+        return 'rejected';
       }
     }
+    // Unreachable: the last call's answer completes the command.
+    return 'rejected';
   }
 
   async find(stationId: string, commandId: string): Promise<StationCommand | undefined> {

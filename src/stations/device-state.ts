@@ -9,7 +9,7 @@ import {
   SOCKET_STATES,
   type EventType,
 } from '../domain/events.js';
-import { availabilityOf, type ConnectorStatus } from '../domain/station-state.js';
+import { availabilityOf, isPlugged, type ConnectorStatus } from '../domain/station-state.js';
 import type { TariffId } from '../domain/tariffs.js';
 import { ianaZone } from '../domain/time-buckets.js';
 import {
@@ -17,6 +17,7 @@ import {
   CONNECTOR,
   ERROR_CODES,
   REMOTE_ID_TAG,
+  STANDARD_CONFIGURATION_KEY,
   TARIFF_NUMBERS,
   guideErrorCode,
 } from '../protocol/index.js';
@@ -25,6 +26,8 @@ import { currentFault } from './read-model.js';
 import type { SessionRow, StationRow, StationStore } from './store.js';
 
 const TEN_MINUTES = 600_000;
+/** A car plugged into a driven charger is planned for this long after (charge-driver.ts). */
+const PLUG_GRACE_MS = 30_000;
 
 /** A StatusNotification, as the gateway hands it over. */
 export interface StatusReport {
@@ -335,8 +338,26 @@ export class DeviceStateService {
       const session = await stores.stations.openSession(uid, report.connectorId);
       if (session)
         await this.accountChargingTime(context, session, report.status === 'Charging', at);
+      this.plugSeen(context, report.status, session !== undefined);
     }
     await this.logStatusChanges(context, at);
+  }
+
+  /**
+   * On a charger the platform drives in a deferred mode (charge-driver.ts): a car plugged
+   * without a transaction is planned for shortly (after the charger's own start, if it makes
+   * one); an unplugged car ends the owner's manual start or stop.
+   */
+  private plugSeen(context: StationContext, status: ConnectorStatus, inSession: boolean): void {
+    const { device } = context;
+    if (device.charge_mode_by_platform !== 1) return;
+    if (status === 'Available') context.setDevice({ charge_override: null });
+    const deferred =
+      device.charge_mode === 'deferred' || device.charge_mode === 'deferredExclusive';
+    if (deferred && isPlugged(status) && !inSession) {
+      const at = new Date(this.clock.now().getTime() + PLUG_GRACE_MS).toISOString();
+      context.setDevice({ charge_next_switch_at: at });
+    }
   }
 
   /**
@@ -702,6 +723,11 @@ export class DeviceStateService {
       // The station knows the key: it applies its mode itself again.
       context.setDevice({ charge_mode: chargeMode, charge_mode_by_platform: 0 });
     }
+    const profiles = values[STANDARD_CONFIGURATION_KEY.supportedFeatureProfiles];
+    if (profiles !== undefined) {
+      const smart = profiles.split(',').some((name) => name.trim() === 'SmartCharging');
+      context.setDevice({ smart_charging: smart ? 1 : 0 });
+    }
     const ledPower = Number(values[CONFIGURATION_KEY.ledPower]);
     if (Number.isInteger(ledPower) && ledPower >= 30 && ledPower <= 100)
       context.setDevice({ led_power: ledPower });
@@ -718,11 +744,30 @@ export class DeviceStateService {
     }
   }
 
-  /** A charge mode logged and announced when it differs from the last one. */
+  /**
+   * A charge mode logged and announced when it differs from the last one logged (the log also
+   * holds the platform's charge decisions, which carry the mode they were taken in).
+   */
   private async chargeModeChanged(context: StationContext, chargeMode: string): Promise<void> {
+    const { station, stores } = context;
     const now = this.now();
-    if (await this.logChange(context, 'ChargeMode', { chargeMode }, now))
-      await this.raise(context, 'XEVFR.state_EVCS_chargeMode', { chargeMode }, now);
+    if (!station) return;
+    const last = (await stores.measures.lastLogValue(station.id, 'ChargeMode')) as
+      { chargeMode?: string } | undefined;
+    if (last?.chargeMode === chargeMode) return;
+    await stores.measures.log(station.id, 'ChargeMode', { chargeMode }, now);
+    await this.raise(context, 'XEVFR.state_EVCS_chargeMode', { chargeMode }, now);
+  }
+
+  /**
+   * A decision the platform took for a charger it drives (charge-driver.ts), in the ChargeMode
+   * log with the mode it was taken in: the tariff class, why, and what was sent.
+   */
+  async chargeDecision(
+    context: StationContext,
+    decision: { chargeMode: string; tariff: string; trigger: string; steps: string[] },
+  ): Promise<void> {
+    await this.logChange(context, 'ChargeMode', { ...decision }, this.now(), true);
   }
 
   /**
@@ -735,16 +780,23 @@ export class DeviceStateService {
   }
 
   /**
-   * OCPP 1.6 §7.15 AuthorizationStatus of an idTag: Accepted, except that a charger whose charge
-   * mode the platform applies may only start in deferred modes when the platform asks it
-   * (RemoteStartTransaction carries REMOTE_ID_TAG).
+   * OCPP 1.6 §7.15 AuthorizationStatus of an idTag: Accepted, except on a charger whose charge
+   * mode the platform applies, in a deferred mode, while the tariff is high and no tariff profile
+   * holds the charge at 0 (charge-driver.ts): such a start waits for the platform's, at the low
+   * tariff (RemoteStartTransaction carries REMOTE_ID_TAG).
    */
   idTagStatus(context: StationContext, idTag: string): 'Accepted' | 'Blocked' {
     if (idTag === REMOTE_ID_TAG) return 'Accepted';
     const { device } = context;
     const deferred =
       device.charge_mode === 'deferred' || device.charge_mode === 'deferredExclusive';
-    return device.charge_mode_by_platform === 1 && deferred ? 'Blocked' : 'Accepted';
+    if (device.charge_mode_by_platform !== 1 || !deferred) return 'Accepted';
+    if (device.charge_tariff === 'hc') return 'Accepted';
+    const profileHolds =
+      device.smart_charging === 1 &&
+      device.charge_profile_until !== null &&
+      device.charge_profile_until > this.now();
+    return profileHolds ? 'Accepted' : 'Blocked';
   }
 
   firmwareStatus(context: StationContext, status: string): void {

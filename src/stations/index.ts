@@ -1,6 +1,8 @@
 // What other features may use of stations.
+export { ChargeDriver, type TariffClasses } from './charge-driver.js';
 export {
   changeConfiguration,
+  type CompletedCommand,
   type PlannedCall,
   type Requester,
   StationCommandRunner,

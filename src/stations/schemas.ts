@@ -208,7 +208,15 @@ export const CommandSchema = Type.Object(
   {
     commandId: Type.String({ format: 'uuid' }),
     chargingStationId: Type.String({ format: 'uuid' }),
-    type: Enum(['setChargeMode', 'update', 'start', 'stop', 'authorizeTic', 'configure']),
+    type: Enum([
+      'setChargeMode',
+      'update',
+      'start',
+      'stop',
+      'authorizeTic',
+      'configure',
+      'chargePlan',
+    ]),
     status: Enum(
       ['pending', 'accepted', 'rejected', 'timedOut'],
       'pending until the station answers',

@@ -6,7 +6,12 @@ import { ApiError } from '../errors.js';
 import type { Caller } from '../identity/index.js';
 import type { InstallationAccess } from '../installations/index.js';
 import { CONFIGURATION_KEY, CONNECTOR, REMOTE_ID_TAG, TARIFF_NUMBERS } from '../protocol/index.js';
-import { changeConfiguration, type StationCommandRunner, type PlannedCall } from './commands.js';
+import {
+  changeConfiguration,
+  type CommandStores,
+  type StationCommandRunner,
+  type PlannedCall,
+} from './commands.js';
 import { connectorStatuses, toChargingStation, type StationFacts } from './read-model.js';
 import type {
   AssociateRequest,
@@ -268,7 +273,10 @@ export class StationService {
 
   async start(caller: Caller, installationId: number, stationId: string): Promise<StationCommand> {
     const { station } = await this.require(caller, installationId, stationId, 'command');
-    const { statuses } = await this.preconditions(station, { plugged: true, notImmediate: true });
+    const { device, statuses } = await this.preconditions(station, {
+      plugged: true,
+      notImmediate: true,
+    });
     if ((await this.deps.stations.sessionsOf(station.id)).current) {
       throw new ApiError(
         'SESSION_ALREADY_ACTIVE',
@@ -276,20 +284,30 @@ export class StationService {
       );
     }
     const connectorId = isPlugged(statuses.get(CONNECTOR.m3)) ? CONNECTOR.m3 : CONNECTOR.m2;
-    return this.deps.commands.run(station, caller, 'start', {}, [
-      { action: 'RemoteStartTransaction', payload: { connectorId, idTag: REMOTE_ID_TAG } },
-    ]);
+    return this.deps.commands.run(
+      station,
+      caller,
+      'start',
+      {},
+      [{ action: 'RemoteStartTransaction', payload: { connectorId, idTag: REMOTE_ID_TAG } }],
+      manualOverride(device, station.uid, 'start'),
+    );
   }
 
   async stop(caller: Caller, installationId: number, stationId: string): Promise<StationCommand> {
     const { station } = await this.require(caller, installationId, stationId, 'command');
-    await this.preconditions(station, { plugged: true, notImmediate: true });
+    const { device } = await this.preconditions(station, { plugged: true, notImmediate: true });
     const session = (await this.deps.stations.sessionsOf(station.id)).current;
     if (!session)
       throw new ApiError('NO_ACTIVE_SESSION', 'No charging session is running on this station.');
-    return this.deps.commands.run(station, caller, 'stop', {}, [
-      { action: 'RemoteStopTransaction', payload: { transactionId: session.id } },
-    ]);
+    return this.deps.commands.run(
+      station,
+      caller,
+      'stop',
+      {},
+      [{ action: 'RemoteStopTransaction', payload: { transactionId: session.id } }],
+      manualOverride(device, station.uid, 'stop'),
+    );
   }
 
   /** Measures and logs of the station: its own data, no TIC consent needed. */
@@ -334,6 +352,19 @@ export class StationService {
     const { station } = await this.require(caller, installationId, stationId, 'command');
     return this.deps.commands.list(station.id);
   }
+}
+
+/**
+ * On a charger the platform drives (charge-driver.ts), the owner's start or stop wins over the
+ * tariff until the next switch: recorded with the command.
+ */
+function manualOverride(
+  device: { charge_mode_by_platform: number },
+  uid: string,
+  override: 'start' | 'stop',
+): ((stores: CommandStores) => Promise<void>) | undefined {
+  if (device.charge_mode_by_platform !== 1) return undefined;
+  return (stores) => stores.stations.setChargeOverride(uid, override);
 }
 
 /**

@@ -247,6 +247,27 @@ export class StationStore {
       .execute();
   }
 
+  /** The owner's manual start or stop on a charger the platform drives (charge-driver.ts). */
+  async setChargeOverride(uid: string, override: 'start' | 'stop' | null): Promise<void> {
+    await this.db
+      .updateTable('devices')
+      .set({ charge_override: override })
+      .where('uid', '=', uid)
+      .execute();
+  }
+
+  /** Chargers the platform drives whose next tariff switch has come, earliest first. */
+  async dueChargePlans(now: string, limit: number): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('devices')
+      .select('uid')
+      .where('charge_next_switch_at', '<=', now)
+      .orderBy('charge_next_switch_at')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => row.uid);
+  }
+
   /** The station's open session, on a connector or on any. */
   openSession(uid: string, connectorId?: number): Promise<SessionRow | undefined> {
     return connectorId === undefined

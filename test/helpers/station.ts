@@ -16,6 +16,8 @@ export interface TestStationOptions {
   password: string;
   /** A generic charger: no Witty configuration keys. */
   generic?: boolean;
+  /** A generic charger with the OCPP 1.6 SmartCharging profile (SetChargingProfile…). */
+  smartCharging?: boolean;
   protocols?: string[];
 }
 
@@ -46,11 +48,19 @@ export class TestStation {
       this.configuration.set('WittyLedPower', '100');
       for (let n = 1; n <= 10; n++) this.configuration.set(`WittyTariff${n}`, n % 2 ? 'hc' : 'hp');
     }
+    if (options.generic) {
+      this.configuration.set(
+        'SupportedFeatureProfiles',
+        options.smartCharging ? 'Core,SmartCharging' : 'Core,RemoteTrigger',
+      );
+    }
     for (const action of [
       'GetConfiguration',
       'ChangeConfiguration',
       'RemoteStartTransaction',
       'RemoteStopTransaction',
+      // Without SmartCharging these are not handled: ocpp-rpc answers NotImplemented.
+      ...(options.smartCharging ? ['SetChargingProfile', 'ClearChargingProfile'] : []),
     ]) {
       this.client.handle(action, async ({ params }) => {
         const call = { action, params: params as Record<string, unknown> };
@@ -77,7 +87,8 @@ export class TestStation {
       }
       case 'ChangeConfiguration': {
         const key = String(params.key);
-        if (!this.configuration.has(key)) return { status: 'NotSupported' };
+        if (!this.configuration.has(key) || key === 'SupportedFeatureProfiles')
+          return { status: 'NotSupported' };
         this.configuration.set(key, String(params.value));
         return { status: 'Accepted' };
       }

@@ -33,18 +33,19 @@ export function describeEachDialect(name: string, body: (dialect: TestDialect) =
     describe.skip(`${name} [postgres] (TEST_DATABASE_URL not set)`, () => undefined);
 }
 
-/** A clock tests can move. */
+/** A clock tests can move: the system's, or `base` (a simulator's faster clock). */
 export class TestClock implements Clock {
   private offsetMs = 0;
+  constructor(private readonly base: Clock = { now: () => new Date() }) {}
   now(): Date {
-    return new Date(Date.now() + this.offsetMs);
+    return new Date(this.base.now().getTime() + this.offsetMs);
   }
   advance(ms: number): void {
     this.offsetMs += ms;
   }
   /** Moves the clock to an instant (it keeps running from there). */
   set(instant: Date | string): void {
-    this.offsetMs = new Date(instant).getTime() - Date.now();
+    this.offsetMs = new Date(instant).getTime() - this.base.now().getTime();
   }
 }
 
@@ -137,6 +138,8 @@ export async function createTestApp(
     database?: { env: Record<string, string> };
     /** Receives the sharing mails (invitations, owner notices) once their change commits. */
     sharingMailer?: SharingMailer;
+    /** The platform's time (e.g. the simulator's SimClock); the system's by default. */
+    clock?: Clock;
   } = {},
 ): Promise<TestApp> {
   const database = options.database
@@ -149,7 +152,7 @@ export async function createTestApp(
     PORT: String(port),
     ...env,
   });
-  const clock = new TestClock();
+  const clock = new TestClock(options.clock);
   const app = await buildApp(config, {
     clock,
     ...(options.sharingMailer ? { sharingMailer: options.sharingMailer } : {}),
