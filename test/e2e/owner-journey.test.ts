@@ -57,8 +57,13 @@ it(
       lastName: 'Martin',
     });
     const home = await aHome(t, owner.token, { serialNumber: 'OWNERJOURNEY001' });
-    // Simulated time runs 120 times faster: a meter reading every 5 s of real time.
-    simulation = new Simulation(new SimClock(new Date(), 120));
+    // Simulated time runs 120 times faster: a meter reading every 5 s of real time. It starts
+    // no later than 20:00 in Paris, so that the journey's few simulated hours stay within the
+    // local day whose bar the chart shows (a start at 23:50 put the energy on tomorrow's).
+    const parisNow = DateTime.now().setZone('Europe/Paris');
+    const latestStart = parisNow.startOf('day').plus({ hours: 20 });
+    const simStart = parisNow < latestStart ? parisNow : latestStart;
+    simulation = new Simulation(new SimClock(simStart.toJSDate(), 120));
     const station = new VirtualStation({
       url: t.wsUrl,
       uid: home.device.uid,
