@@ -139,6 +139,8 @@ export class VirtualStation {
     m2: Math.floor(Math.random() * 100_000),
   };
   private lastTick: Date;
+  /** Register readings at the 10-minute boundaries passed since the last report, by slot. */
+  private readonly alignedReadings = new Map<number, { at: Date; wh: number }>();
   private lastReport = 0;
   private lastHeartbeat = 0;
   private heartbeatSeconds = 600;
@@ -287,6 +289,8 @@ export class VirtualStation {
       // StartTransaction under way opens waits for its answer (ocpp-rpc may validate that
       // answer after the next CALL has arrived).
       await this.starting;
+      // The energy so far was drawn under the profiles in force until now.
+      this.advance(this.options.clock.now());
       const { connectorId, csChargingProfiles } = params as {
         connectorId: number;
         csChargingProfiles: ChargingProfile;
@@ -305,6 +309,7 @@ export class VirtualStation {
       return { status: result.status };
     });
     this.client.handle('ClearChargingProfile', async ({ params }) => {
+      this.advance(this.options.clock.now());
       const result = clearProfiles(this.profiles, params as ClearChargingProfileCriteria);
       this.profiles = result.installed;
       if (result.status === 'Accepted') setImmediate(() => void this.tick());
@@ -575,25 +580,9 @@ export class VirtualStation {
     this.busy = true;
     try {
       const now = this.options.clock.now();
-      const from = this.lastTick;
-      const seconds = Math.max(0, (now.getTime() - from.getTime()) / 1000);
-      this.lastTick = now;
-
-      // MeterValues are clock-aligned (OCPP 1.6 Sample.Clock): the register is read at each
-      // 10-minute boundary the tick passes, so that an interval's energy is what flowed in it.
+      this.advance(now);
       const tenMinutes = Math.floor(now.getTime() / 600_000);
-      const boundary = new Date(tenMinutes * 600_000);
       const due = tenMinutes !== this.lastReport;
-      let carWh: number;
-      let reading: { at: Date; wh: number } | undefined;
-      if (due && boundary > from) {
-        carWh = this.chargeCar(from, boundary);
-        reading = { at: boundary, wh: this.registers[this.socket ?? 'm3'] };
-        carWh += this.chargeCar(boundary, now);
-      } else {
-        carWh = this.chargeCar(from, now);
-      }
-      this.options.linky.consume(now, (this.houseLoadVa * seconds) / 3600 + carWh);
 
       if (this.booted) {
         if (this.kind === 'witty') await this.decideWitty(now);
@@ -605,6 +594,8 @@ export class VirtualStation {
       // Every 10 simulated minutes: MeterValues and, with consent, the TIC.
       if (due) {
         this.lastReport = tenMinutes;
+        const reading = this.alignedReadings.get(tenMinutes);
+        this.alignedReadings.clear();
         await this.report(now, reading);
       }
       if (now.getTime() - this.lastHeartbeat >= this.heartbeatSeconds * 1000) {
@@ -616,6 +607,33 @@ export class VirtualStation {
     } finally {
       this.busy = false;
     }
+  }
+
+  /**
+   * Energy and house consumption from the last instant accounted for up to `now`, under the
+   * profiles in force until now: a tick does it, and so does a profile change before it takes
+   * effect. MeterValues are clock-aligned (OCPP 1.6 Sample.Clock): the register is read at each
+   * 10-minute boundary passed, so that an interval's energy is what flowed in it.
+   */
+  private advance(now: Date): void {
+    const from = this.lastTick;
+    if (now <= from) return;
+    this.lastTick = now;
+    const seconds = (now.getTime() - from.getTime()) / 1000;
+    const tenMinutes = Math.floor(now.getTime() / 600_000);
+    const boundary = new Date(tenMinutes * 600_000);
+    let carWh: number;
+    if (boundary > from) {
+      carWh = this.chargeCar(from, boundary);
+      this.alignedReadings.set(tenMinutes, {
+        at: boundary,
+        wh: this.registers[this.socket ?? 'm3'],
+      });
+      carWh += this.chargeCar(boundary, now);
+    } else {
+      carWh = this.chargeCar(from, now);
+    }
+    this.options.linky.consume(now, (this.houseLoadVa * seconds) / 3600 + carWh);
   }
 
   /** Power within a limit: nothing below the 6 A the pilot needs. */

@@ -338,6 +338,36 @@ describe('a generic OCPP 1.6J charger', () => {
     });
   });
 
+  it('applies a new profile from the instant it arrives, not to the time since the last tick', async () => {
+    csms = await Csms.start();
+    const clock = new SimClock(new Date(START), SPEED);
+    const station = aGenericStation(csms.url, clock);
+    const server = csms;
+    await station.start();
+    try {
+      await eventually(() => station.state().connected);
+      const hold = aProfile(clock, { periods: [[0, 0]], duration: 24 * 3600 });
+      await server.call('SetChargingProfile', { connectorId: 0, csChargingProfiles: hold });
+      station.plug(new VirtualCar({ batteryKwh: 100, stateOfCharge: 0.1 }), 'm3');
+      await eventually(() => {
+        void station.tick();
+        return station.state().transactionId !== null;
+      });
+      await station.tick();
+      const held = register(station);
+      // No tick for a while: the charger stays at 0 A all that time.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const released = clock.now().getTime();
+      const release = aProfile(clock, { periods: [[0, 32]], duration: 24 * 3600 });
+      await server.call('SetChargingProfile', { connectorId: 0, csChargingProfiles: release });
+      await station.tick();
+      const hours = (clock.now().getTime() - released) / 3_600_000;
+      expect(register(station) - held).toBeLessThanOrEqual(7360 * hours + 1);
+    } finally {
+      await station.stop();
+    }
+  });
+
   it('lets a TxProfile override the default for its transaction, until cleared or ended', async () => {
     const { station, clock, csms } = await aGenericCharger();
     const set = (connectorId: number, csChargingProfiles: ChargingProfile) =>
