@@ -36,6 +36,8 @@ interface Scenario {
   subscription?: 'HCHP' | 'TEMPO';
   /** The owner's start from the API at this instant. */
   manualStartAt?: string;
+  /** The owner's stop from the API at this instant. */
+  manualStopAt?: string;
   /** The link is down from the first instant to the second. */
   offline?: [string, string];
 }
@@ -70,16 +72,44 @@ const SCENARIOS: Scenario[] = [
     offline: ['2026-01-15T21:20:00.000Z', '2026-01-15T21:30:00.000Z'],
   },
   {
-    name: 'deferredExclusive, remote start/stop, the owner starts at 20:35',
+    name: 'deferredExclusive, remote start/stop, the owner starts at 20:31',
     mode: 'deferredExclusive',
     smartCharging: false,
-    manualStartAt: '2026-01-15T20:35:00.000Z',
+    manualStartAt: '2026-01-15T20:31:00.000Z',
+  },
+  {
+    name: 'deferredExclusive, remote start/stop, the owner stops at 21:05',
+    mode: 'deferredExclusive',
+    smartCharging: false,
+    manualStopAt: '2026-01-15T21:05:00.000Z',
+  },
+  {
+    name: 'deferredExclusive, smart charging, the owner stops at 21:05',
+    mode: 'deferredExclusive',
+    smartCharging: true,
+    manualStopAt: '2026-01-15T21:05:00.000Z',
   },
 ];
 
-/** One reading of a charger's energy register, at simulated time. */
+/** A simulated clock that stands at its start until go(), then runs at its speed. */
+class HeldClock extends SimClock {
+  private goneAt: number | undefined;
+  go(): void {
+    this.goneAt = Date.now();
+  }
+  override now(): Date {
+    const elapsed = this.goneAt === undefined ? 0 : Date.now() - this.goneAt;
+    return new Date(this.start.getTime() + elapsed * this.speed);
+  }
+}
+
+/**
+ * One reading of a charger's energy register: it holds the energy drawn up to an instant between
+ * `after` (taken before the tick) and `before` (taken once the register is read), simulated time.
+ */
 interface Reading {
-  at: number;
+  after: number;
+  before: number;
   wh: number;
 }
 
@@ -89,11 +119,12 @@ const HC1: [string, string] = ['2026-01-15T21:00:00.000Z', '2026-01-15T22:00:00.
 describeEachDialect('generic chargers follow the tariff through the platform', (dialect) => {
   let t: TestApp;
   let token: string;
-  // The simulated clock starts once everything is set up; until then the platform's time stands
-  // at START.
-  let clock: SimClock | undefined;
-  const platformClock = { now: () => clock?.now() ?? new Date(START) };
+  // Simulated time stands at START while everything is set up, then runs (go()).
+  const clock = new HeldClock(new Date(START), SPEED);
   const traces = new Map<string, Reading[]>();
+  const simLog: string[] = [];
+  /** When the owner's stop was sent, simulated ms. */
+  const stoppedAt = new Map<string, number>();
   const homes = new Map<string, Awaited<ReturnType<typeof aHome>>>();
   const stations = new Map<string, VirtualStation>();
 
@@ -103,7 +134,7 @@ describeEachDialect('generic chargers follow the tariff through the platform', (
       // Remote stops come 20 simulated minutes (a real second) before HP: the switch job runs
       // every 40 ms of real time here, 48 simulated seconds, on a machine that may be busy.
       { WITTY_CHARGE_STOP_LEAD_SECONDS: '1200' },
-      { listen: true, clock: platformClock },
+      { listen: true, clock },
     );
     ({ token } = await t.user('owner'));
     // The Tempo calendar says the 15th (06:00 to 06:00 the next day) is red.
@@ -111,7 +142,6 @@ describeEachDialect('generic chargers follow the tariff through the platform', (
       { calendar: 'TEMPO', day: '2026-01-15', value: 'RED', updated_at: START },
     ]);
     let serial = 0;
-    clock = new SimClock(new Date(START), SPEED);
     for (const scenario of SCENARIOS) {
       const home = await aHome(t, token, { serialNumber: `GENERIC-E2E-${dialect}-${++serial}` });
       const declared = await t.api('PUT', `${home.meterPath}/subscription`, {
@@ -130,6 +160,7 @@ describeEachDialect('generic chargers follow the tariff through the platform', (
         smartCharging: scenario.smartCharging,
         houseLoadVa: 500,
         registerWh: 1_000_000,
+        log: (message) => simLog.push(`${clock.now().toISOString()} ${message}`),
       });
       await station.start();
       homes.set(scenario.name, home);
@@ -152,7 +183,16 @@ describeEachDialect('generic chargers follow the tariff through the platform', (
     for (const station of stations.values())
       station.plug(new VirtualCar({ batteryKwh: 100, stateOfCharge: 0.1 }), 'm3');
 
-    const pending = new Set(SCENARIOS.filter((s) => s.manualStartAt || s.offline));
+    /** Whether the charger has drawn energy since the first low period began. */
+    const hasCharged = (name: string) => {
+      const trace = traces.get(name)!;
+      const atLow = trace.find((reading) => reading.after >= ms(HC1[0]));
+      return atLow !== undefined && trace.at(-1)!.wh > atLow.wh;
+    };
+    clock.go();
+    const pending = new Set(
+      SCENARIOS.filter((s) => s.manualStartAt || s.manualStopAt || s.offline),
+    );
     const offline = new Set<string>();
     while (clock.now().getTime() < ms(END)) {
       const now = clock.now().getTime();
@@ -160,8 +200,11 @@ describeEachDialect('generic chargers follow the tariff through the platform', (
       await t.app.chargeDriver.runDue();
       for (const [name, station] of stations) {
         const state = station.state();
-        const trace = traces.get(name)!;
-        trace.push({ at: Date.parse(state.simulatedTime), wh: state.registersWh.m3 });
+        traces.get(name)!.push({
+          after: now,
+          before: Date.parse(state.simulatedTime),
+          wh: state.registersWh.m3,
+        });
       }
       for (const scenario of pending) {
         const station = stations.get(scenario.name)!;
@@ -169,6 +212,16 @@ describeEachDialect('generic chargers follow the tariff through the platform', (
           const home = homes.get(scenario.name)!;
           const start = await t.api('POST', `${home.stationPath}/operators/start`, { token });
           expect(start.statusCode).toBe(202);
+          pending.delete(scenario);
+        } else if (
+          scenario.manualStopAt &&
+          now >= ms(scenario.manualStopAt) &&
+          hasCharged(scenario.name)
+        ) {
+          const home = homes.get(scenario.name)!;
+          const stop = await t.api('POST', `${home.stationPath}/operators/stop`, { token });
+          expect(stop.statusCode).toBe(202);
+          stoppedAt.set(scenario.name, now);
           pending.delete(scenario);
         } else if (
           scenario.offline &&
@@ -198,21 +251,34 @@ describeEachDialect('generic chargers follow the tariff through the platform', (
   });
 
   /**
-   * Energy the charger drew between two instants, from its register as the ticks saw it: at
-   * most what it drew (`within`: between the first reading after `from` and the last before
-   * `to`), or at least (`around`: between the last reading before `from` and the first after
-   * `to`). A tick between two readings may fall on either side of an instant.
+   * Energy the charger drew between two instants, from its register: at most what it drew
+   * (`within`: from the first reading whole after `from` to the last whole before `to`), or at
+   * least (`around`: from the last reading whole before `from` to the first whole after `to`).
    */
   function drawn(name: string, from: string, to: string, span: 'within' | 'around'): number {
     const trace = traces.get(name)!;
-    const after = (instant: number) => trace.find((r) => r.at >= instant) ?? trace.at(-1)!;
-    const before = (instant: number) => trace.findLast((r) => r.at <= instant) ?? trace[0]!;
+    const after = (instant: number) => trace.find((r) => r.after >= instant) ?? trace.at(-1)!;
+    const before = (instant: number) => trace.findLast((r) => r.before <= instant) ?? trace[0]!;
     return span === 'within'
       ? Math.max(0, before(ms(to)).wh - after(ms(from)).wh)
       : after(ms(to)).wh - before(ms(from)).wh;
   }
   const none = (name: string, from: string, to: string) => drawn(name, from, to, 'within');
   const some = (name: string, from: string, to: string) => drawn(name, from, to, 'around');
+
+  /** The station's energy samples as stored, to tell what went wrong when a figure is off. */
+  async function samplesOf(name: string): Promise<string> {
+    const rows = await t.app.platform.store.db
+      .selectFrom('measure_samples')
+      .select(['at', 'tariff', 'value'])
+      .where('device_id', '=', homes.get(name)!.stationId)
+      .where('measure', '=', 'EnergyConsumption')
+      .orderBy('at')
+      .execute();
+    const uid = homes.get(name)!.device.uid;
+    const log = simLog.filter((line) => line.includes(uid));
+    return `energy samples: ${JSON.stringify(rows)}; simulator: ${log.join(' | ')}`;
+  }
 
   /** The station's EnergyConsumption from the platform, kWh by tariff id. */
   async function measuredByTariff(name: string): Promise<Record<string, number>> {
@@ -235,7 +301,7 @@ describeEachDialect('generic chargers follow the tariff through the platform', (
   const HP2: [string, string] = ['2026-01-15T22:00:00.000Z', '2026-01-15T23:00:00.000Z'];
   const HC2: [string, string] = ['2026-01-15T23:00:00.000Z', '2026-01-16T00:00:00.000Z'];
 
-  it.each(SCENARIOS.filter((s) => !s.manualStartAt).map((s) => [s.name]))(
+  it.each(SCENARIOS.filter((s) => !s.manualStartAt && !s.manualStopAt).map((s) => [s.name]))(
     '%s: nothing is drawn in HP before the first HC',
     (name) => {
       expect(none(name, START, HC1[0])).toBe(0);
@@ -263,7 +329,7 @@ describeEachDialect('generic chargers follow the tariff through the platform', (
     expect(none(name, HC2[1], END)).toBe(0);
     const measured = await measuredByTariff(name);
     expect(measured.valueHc).toBeGreaterThan(5);
-    expect(measured.valueHp ?? 0).toBe(0);
+    expect(measured.valueHp ?? 0, await samplesOf(name)).toBe(0);
   });
 
   it('deferredExclusive with smart charging: the charger follows its profile while offline', () => {
@@ -282,15 +348,30 @@ describeEachDialect('generic chargers follow the tariff through the platform', (
     expect(none(name, ...HP2)).toBe(0);
     const measured = await measuredByTariff(name);
     expect(measured.valueHcjr).toBeGreaterThan(5);
-    expect(measured.valueHpjr ?? 0).toBe(0);
+    expect(measured.valueHpjr ?? 0, await samplesOf(name)).toBe(0);
   });
 
   it('the owner’s manual start charges through HP until the switch; the tariff rules after it', () => {
-    const name = 'deferredExclusive, remote start/stop, the owner starts at 20:35';
+    const name = 'deferredExclusive, remote start/stop, the owner starts at 20:31';
     // How soon the start lands depends on the machine (a real second is 20 simulated minutes).
-    expect(drawn(name, '2026-01-15T20:35:00.000Z', HC1[0], 'within')).toBeGreaterThan(0);
+    expect(drawn(name, '2026-01-15T20:31:00.000Z', HC1[0], 'within')).toBeGreaterThan(0);
     expect(some(name, ...HC1)).toBeGreaterThan(3000);
     expect(none(name, ...HP2)).toBe(0);
+    expect(some(name, ...HC2)).toBeGreaterThan(3000);
+  });
+
+  it.each([
+    ['deferredExclusive, remote start/stop, the owner stops at 21:05'],
+    ['deferredExclusive, smart charging, the owner stops at 21:05'],
+  ])('%s: the car waits until the next low tariff', (name) => {
+    // The stop is sent once the car has charged, from 21:05 on.
+    const stop = new Date(stoppedAt.get(name)!);
+    expect(none(name, START, HC1[0])).toBe(0);
+    expect(some(name, HC1[0], stop.toISOString())).toBeGreaterThan(0);
+    // The stop lands within a real second (20 simulated minutes); then, though the tariff is
+    // still low until 21:40, the car waits for the next low period.
+    const landed = new Date(stop.getTime() + 20 * 60_000).toISOString();
+    expect(none(name, landed, HP2[1])).toBe(0);
     expect(some(name, ...HC2)).toBeGreaterThan(3000);
   });
 
