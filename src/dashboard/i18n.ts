@@ -203,6 +203,21 @@ const en = {
   pricesFrom: 'From (day)',
   savePrices: 'Save the prices',
   pricesSaved: 'Prices saved: the costs are counted again from that day.',
+  subscriptionTitle: 'Your subscription',
+  pricesTitle: 'Prices',
+  subscriptionNone:
+    'No subscription is known: a Witty station reads it from your Linky’s TIC data, with your consent. A charger without TIC data follows the subscription you declare here.',
+  subscriptionInForce: (name: string, source: string, hours: string, tariff: string) =>
+    `${name}, ${source === 'tic' ? 'read from your Linky' : 'as you declared it'}${hours ? `, off-peak hours ${hours}` : ''}${tariff ? `; tariff now: ${tariff}` : ''}.`,
+  subscriptionContract: 'Contract',
+  offPeakHours: 'Off-peak hours',
+  offPeakHint:
+    'Local time, from-to, separated by commas: 22:00-06:00, 12:30-14:30. None for BASE and EJP; TEMPO is 22:00-06:00 when left empty.',
+  declareSubscription: 'Declare the subscription',
+  removeDeclaration: 'Remove the declared subscription',
+  subscriptionSaved:
+    'Subscription saved: the charger follows its tariffs, and new consumption is counted in them.',
+  declarationRemoved: 'The declared subscription is removed.',
   sharingTitle: (name: string) => `Installers of ${name}`,
   sharingIntro:
     'An installer you invite sees the general state of your installation and station: never your costs or consumption, and no commands.',
@@ -429,6 +444,21 @@ const fr: DashboardWords = {
   pricesFrom: 'À partir du (jour)',
   savePrices: 'Enregistrer les prix',
   pricesSaved: 'Prix enregistrés : les coûts sont recomptés à partir de ce jour.',
+  subscriptionTitle: 'Votre abonnement',
+  pricesTitle: 'Prix',
+  subscriptionNone:
+    'Aucun abonnement n’est connu : une borne Witty le lit dans les données TIC de votre Linky, avec votre consentement. Une borne sans données TIC suit l’abonnement que vous déclarez ici.',
+  subscriptionInForce: (name, source, hours, tariff) =>
+    `${name}, ${source === 'tic' ? 'lu sur votre Linky' : 'tel que vous l’avez déclaré'}${hours ? `, heures creuses ${hours}` : ''}${tariff ? ` ; tarif en cours : ${tariff}` : ''}.`,
+  subscriptionContract: 'Option tarifaire',
+  offPeakHours: 'Heures creuses',
+  offPeakHint:
+    'Heure locale, début-fin, séparées par des virgules : 22:00-06:00, 12:30-14:30. Aucune pour BASE et EJP ; 22:00-06:00 pour TEMPO si vide.',
+  declareSubscription: 'Déclarer l’abonnement',
+  removeDeclaration: 'Retirer l’abonnement déclaré',
+  subscriptionSaved:
+    'Abonnement enregistré : la borne suit ses tarifs, et la nouvelle consommation y est comptée.',
+  declarationRemoved: 'L’abonnement déclaré est retiré.',
   sharingTitle: (name) => `Installateurs de ${name}`,
   sharingIntro:
     'Un installateur invité voit l’état général de votre installation et de votre borne : jamais vos coûts ni votre consommation, et aucune commande.',

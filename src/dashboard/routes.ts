@@ -29,7 +29,10 @@ import {
   parsePrice,
   tariffName,
   tariffsPage,
+  parseOffPeakHours,
   type PricesForm,
+  type SubscriptionForm,
+  type SubscriptionItem,
   type TariffItem,
   type TariffsUnavailable,
 } from './tariff-pages.js';
@@ -660,6 +663,17 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
     let tariffs: TariffItem[] = [];
     // Why there are no tariffs to price: no TIC consent, or no subscription detected yet.
     let unavailable: TariffsUnavailable | undefined;
+    // The subscription in force (TIC's or declared), or none.
+    let subscription: SubscriptionItem | null = null;
+    if (meterId) {
+      const answer = await api.call<SubscriptionItem>(
+        'GET',
+        `${base}/grid-meters/${meterId}/subscription`,
+      );
+      if (answer.status === 200) subscription = answer.body;
+      else if (codeOf(answer.body) !== 'SUBSCRIPTION_NOT_DETECTED')
+        throw new Error(`subscription: ${answer.status}`);
+    }
     if (meterId) {
       const answer = await api.call<TariffItem[]>('GET', `${base}/grid-meters/${meterId}/tariffs`);
       const code = codeOf(answer.body);
@@ -672,6 +686,7 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
     return {
       installation: s.installation,
       meterId,
+      subscription,
       tariffs,
       zone,
       today,
@@ -685,13 +700,63 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
       const api = signedInApi(request, reply);
       const data = await tariffsData(api, request.params.installationId);
       const ctx = contextOf(request, reply);
+      const notices: Record<string, string> = {
+        '1': ctx.w.pricesSaved,
+        subscription: ctx.w.subscriptionSaved,
+        removed: ctx.w.declarationRemoved,
+      };
+      const notice = request.query.saved ? notices[request.query.saved] : undefined;
+      return send(reply, 200, tariffsPage(ctx, { ...data, ...(notice ? { notice } : {}) }));
+    },
+  );
+
+  // The subscription an owner declares when no TIC data tells it (a generic charger).
+  app.post<{ Params: { installationId: string } }>(
+    '/installations/:installationId/subscription',
+    protect,
+    async (request, reply) => {
+      const api = signedInApi(request, reply);
+      const data = await tariffsData(api, request.params.installationId);
+      if (!data.meterId || field(request, 'meter') !== data.meterId) throw new NotFound();
+      const form: SubscriptionForm = {
+        gridSubscription: field(request, 'gridSubscription'),
+        offPeakHours: field(request, 'offPeakHours'),
+      };
+      const answer = await api.call(
+        'PUT',
+        `/installations/${data.installation.installationId}/grid-meters/${data.meterId}/subscription`,
+        {
+          gridSubscription: form.gridSubscription,
+          offPeakHours: parseOffPeakHours(form.offPeakHours),
+        },
+      );
+      const page = `/dashboard/installations/${data.installation.installationId}/tariffs`;
+      if (answer.status === 200) return reply.redirect(`${page}?saved=subscription`, 303);
+      if (answer.status === 404 || answer.status === 403) throw new NotFound();
+      const ctx = contextOf(request, reply);
       return send(
         reply,
-        200,
-        tariffsPage(ctx, {
-          ...data,
-          ...(request.query.saved === '1' ? { notice: ctx.w.pricesSaved } : {}),
-        }),
+        refusalStatus(answer.status),
+        tariffsPage(ctx, { ...data, subscriptionForm: form, refused: refusalOf(answer.body) }),
+      );
+    },
+  );
+
+  app.post<{ Params: { installationId: string } }>(
+    '/installations/:installationId/subscription/remove',
+    protect,
+    async (request, reply) => {
+      const api = signedInApi(request, reply);
+      const data = await tariffsData(api, request.params.installationId);
+      if (!data.meterId || field(request, 'meter') !== data.meterId) throw new NotFound();
+      const answer = await api.call(
+        'DELETE',
+        `/installations/${data.installation.installationId}/grid-meters/${data.meterId}/subscription`,
+      );
+      if (answer.status !== 204) throw new Error(`subscription removal: ${answer.status}`);
+      return reply.redirect(
+        `/dashboard/installations/${data.installation.installationId}/tariffs?saved=removed`,
+        303,
       );
     },
   );

@@ -15,6 +15,32 @@ export interface TariffItem {
 /** Why the API has no tariffs to price yet (its refusal code). */
 export type TariffsUnavailable = 'TIC_CONSENT_REQUIRED' | 'SUBSCRIPTION_NOT_DETECTED';
 
+/** The subscription in force, as `GET …/grid-meters/{id}/subscription` answers it. */
+export interface SubscriptionItem {
+  gridSubscription: string;
+  offPeakHours: string[] | null;
+  source: 'tic' | 'declared';
+  declaredSubscription: { gridSubscription: string; offPeakHours: string[] } | null;
+  currentTariff: string | null;
+}
+
+/** The subscriptions an owner may declare without TIC data. */
+export const DECLARABLE_SUBSCRIPTIONS = ['BASE', 'HCHP', 'TEMPO', 'EJP'] as const;
+
+/** What the subscription form sent, given back to the page when the API refused it. */
+export interface SubscriptionForm {
+  gridSubscription: string;
+  offPeakHours: string;
+}
+
+/** Off-peak windows as typed ("22:00-06:00, 12:30-14:30"): one per comma, space or line. */
+export function parseOffPeakHours(text: string): string[] {
+  return text
+    .split(/[\s,;]+/)
+    .map((window) => window.trim())
+    .filter(Boolean);
+}
+
 /** What the form sent, given back to the page when the API refused it. */
 export interface PricesForm {
   currency: string;
@@ -46,6 +72,9 @@ export function tariffsPage(
   data: {
     installation: InstallationItem;
     meterId: string | null;
+    /** The subscription in force, or null when there is none. */
+    subscription: SubscriptionItem | null;
+    subscriptionForm?: SubscriptionForm;
     tariffs: readonly TariffItem[];
     unavailable?: TariffsUnavailable;
     /** The station's time zone, in which prices start at midnight. */
@@ -106,6 +135,53 @@ export function tariffsPage(
         <input id="from" name="from" type="date" required value="${data.form?.from ?? data.today}" />
         <button type="submit">${w.savePrices}</button>
       </form>`;
+  const subscription = data.subscription;
+  const declared = subscription?.declaredSubscription ?? null;
+  const chosen = data.subscriptionForm?.gridSubscription ?? declared?.gridSubscription ?? 'HCHP';
+  const hours = data.subscriptionForm?.offPeakHours ?? declared?.offPeakHours.join(', ') ?? '';
+  // Without TIC data in force, the owner declares the subscription (and may remove it).
+  const subscriptionSection = !data.meterId
+    ? ''
+    : markup`<h2>${w.subscriptionTitle}</h2>
+      <p>${
+        subscription
+          ? w.subscriptionInForce(
+              subscription.gridSubscription,
+              subscription.source,
+              subscription.offPeakHours?.join(', ') ?? '',
+              subscription.currentTariff ?? '',
+            )
+          : w.subscriptionNone
+      }</p>
+      ${
+        subscription?.source === 'tic'
+          ? ''
+          : markup`<form method="post" action="${page}/subscription">
+        ${csrfField(ctx)}
+        <input type="hidden" name="meter" value="${data.meterId}" />
+        <label for="grid-subscription">${w.subscriptionContract}</label>
+        <select id="grid-subscription" name="gridSubscription">
+          ${DECLARABLE_SUBSCRIPTIONS.map(
+            (name) =>
+              markup`<option value="${name}"${name === chosen ? markup` selected` : ''}>${name}</option>`,
+          )}
+        </select>
+        <label for="off-peak-hours">${w.offPeakHours}</label>
+        <p class="hint" id="off-peak-hint">${w.offPeakHint}</p>
+        <input id="off-peak-hours" name="offPeakHours" type="text" aria-describedby="off-peak-hint"
+          value="${hours}" />
+        <button type="submit">${w.declareSubscription}</button>
+      </form>
+      ${
+        declared
+          ? markup`<form method="post" action="${page}/subscription/remove">
+        ${csrfField(ctx)}
+        <input type="hidden" name="meter" value="${data.meterId}" />
+        <button type="submit" class="secondary">${w.removeDeclaration}</button>
+      </form>`
+          : ''
+      }`
+      }`;
   return dashboardPage(ctx, {
     title: w.tariffsTitle(data.installation.name),
     body: markup`<p><a href="${page}">${data.installation.name}</a></p>
@@ -113,6 +189,8 @@ export function tariffsPage(
       ${data.notice ? markup`<p class="notice" role="status">${data.notice}</p>` : ''}
       ${data.refused ? markup`<div class="error-summary" role="alert"><p>${w.refusedBecause(data.refused)}</p></div>` : ''}
       <p>${w.tariffsIntro}</p>
+      ${subscriptionSection}
+      ${data.meterId ? markup`<h2>${w.pricesTitle}</h2>` : ''}
       ${body}`,
   });
 }

@@ -147,6 +147,79 @@ describeEachDialect('the owner dashboard: tariffs and prices', (dialect) => {
     expect((await apiTariffs())[0]!.values[0]!.value).toBe(0.2516);
   });
 
+  it('without TIC data the owner declares the subscription, whose tariffs can then be priced; refused hours are said; it can be removed', async () => {
+    // The TIC-fed home: its subscription is the Linky's, nothing to declare.
+    const ticPage = await owner.get(page);
+    expect(ticPage.html).toContain('HCHP, read from your Linky');
+    expect(ticPage.html).not.toContain('name="gridSubscription"');
+
+    const generic = await aHome(t, ownerToken, { serialNumber: 'DASHTARIFFS0002' });
+    const genericPage = `/dashboard/installations/${generic.installationId}/tariffs`;
+    const before = await owner.get(genericPage);
+    expect(before.html).toContain('No subscription is known');
+    expect(before.html).toContain('name="gridSubscription"');
+    expect(before.html).not.toContain('name="price_');
+
+    const noHours = await owner.send(
+      genericPage,
+      `${genericPage.replace('/tariffs', '')}/subscription`,
+      {
+        meter: generic.meterId,
+        gridSubscription: 'HCHP',
+        offPeakHours: '',
+      },
+    );
+    expect(noHours.status).toBe(400);
+    expect(noHours.text).toContain('Not done:');
+    expect(noHours.text).toContain('HCHP needs its off-peak hours');
+    const badWindow = await owner.send(
+      genericPage,
+      `${genericPage.replace('/tariffs', '')}/subscription`,
+      {
+        meter: generic.meterId,
+        gridSubscription: 'HCHP',
+        offPeakHours: '25:00-06:00',
+      },
+    );
+    expect(badWindow.status).toBe(400);
+    expect(badWindow.text).toContain('value="25:00-06:00"');
+
+    const declared = await owner.send(
+      genericPage,
+      `${genericPage.replace('/tariffs', '')}/subscription`,
+      {
+        meter: generic.meterId,
+        gridSubscription: 'HCHP',
+        offPeakHours: '22:00-06:00, 12:30-14:30',
+      },
+    );
+    expect(declared.status).toBe(303);
+    expect(declared.response.headers.get('location')).toBe(`${genericPage}?saved=subscription`);
+    const api = await t.api('GET', `${generic.meterPath}/subscription`, { token: ownerToken });
+    expect(api.json()).toMatchObject({
+      gridSubscription: 'HCHP',
+      source: 'declared',
+      offPeakHours: ['22:00-06:00', '12:30-14:30'],
+    });
+    const after = await owner.get(`${genericPage}?saved=subscription`);
+    expect(after.html).toContain('Subscription saved');
+    expect(after.html).toContain(
+      'HCHP, as you declared it, off-peak hours 22:00-06:00, 12:30-14:30',
+    );
+    expect(after.html).toContain('name="price_hc"');
+    expect(after.html).toContain('name="price_hp"');
+
+    const removed = await owner.send(
+      genericPage,
+      `${genericPage.replace('/tariffs', '')}/subscription/remove`,
+      { meter: generic.meterId },
+    );
+    expect(removed.status).toBe(303);
+    expect((await owner.get(genericPage)).html).toContain('No subscription is known');
+    const gone = await t.api('GET', `${generic.meterPath}/subscription`, { token: ownerToken });
+    expect(gone.statusCode).toBe(409);
+  });
+
   it('refused without CSRF (403), for another meter or installation (404), and to an installer (404)', async () => {
     const forged = await owner.browser.submit(`${t.config.publicUrl}${page}`, {
       meter: home.meterId,
