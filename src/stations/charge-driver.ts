@@ -29,8 +29,22 @@ export const TARIFF_PROFILE_ID = 7301;
 export const TRANSACTION_PROFILE_ID = 7302;
 /** A transaction's profile that did not go through is sent again after this. */
 const RETRY_MS = 30_000;
-/** Chargers planned per run of the switch job. */
+/** Chargers read per batch of the switch job, and planned at once. */
 const DUE_PER_RUN = 200;
+const PLANS_AT_ONCE = 8;
+
+/** Runs `work` for each item, at most `limit` at a time. */
+async function forEachConcurrently<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
 
 /** The tariff classes of a station from `from` to `to`: the first starts at `from`. */
 export type TariffClasses = (station: StationRow, from: Date, to: Date) => Promise<ClassPeriod[]>;
@@ -72,16 +86,25 @@ export class ChargeDriver {
 
   /** Plans every charger whose tariff switch has come (the periodic job). */
   async runDue(): Promise<number> {
-    const now = this.deps.clock.now().toISOString();
-    const due = await this.deps.uow.read.stations.dueChargePlans(now, DUE_PER_RUN);
-    for (const uid of due) {
-      try {
-        await this.plan(uid, 'switch');
-      } catch (error) {
-        this.deps.log.warn({ err: error, uid }, 'charge plan failed');
-      }
+    const { uow, clock, log } = this.deps;
+    let planned = 0;
+    // Batch after batch until none is due: a whole country's chargers switch at 22:00. Each
+    // plan moves its charger's next switch on, and a failed one is tried again a little later.
+    for (;;) {
+      const now = clock.now();
+      const due = await uow.read.stations.dueChargePlans(now.toISOString(), DUE_PER_RUN);
+      await forEachConcurrently(due, PLANS_AT_ONCE, async (uid) => {
+        try {
+          await this.plan(uid, 'switch');
+        } catch (error) {
+          log.warn({ err: error, uid }, 'charge plan failed');
+          const retry = new Date(now.getTime() + RETRY_MS).toISOString();
+          await uow.read.devices.update(uid, { charge_next_switch_at: retry });
+        }
+      });
+      planned += due.length;
+      if (due.length < DUE_PER_RUN) return planned;
     }
-    return due.length;
   }
 
   /** Plans one charger now and sends what the plan says. */
