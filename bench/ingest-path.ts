@@ -55,7 +55,10 @@ async function main() {
     await state.connected(uid);
     uids.push(uid);
   }
-  const handlers = ocppHandlers(state, { afterBoot: () => Promise.resolve(() => undefined) });
+  const handlers = ocppHandlers(state, {
+    afterBoot: () => Promise.resolve(() => undefined),
+    afterStart: () => Promise.resolve(),
+  });
   const deviceOnly = deviceOnlyHandlers(state);
   // What the gateway does for each CALL (src/gateway/ocpp-gateway.ts), minus the socket.
   const handle = (uid: string, action: 'Heartbeat' | 'MeterValues', params: object) => {

@@ -753,6 +753,7 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
         'DELETE',
         `/installations/${data.installation.installationId}/grid-meters/${data.meterId}/subscription`,
       );
+      if (answer.status === 404 || answer.status === 403) throw new NotFound();
       if (answer.status !== 204) throw new Error(`subscription removal: ${answer.status}`);
       return reply.redirect(
         `/dashboard/installations/${data.installation.installationId}/tariffs?saved=removed`,

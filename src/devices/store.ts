@@ -22,6 +22,8 @@ export const LIVE_DEVICE_COLUMNS = [
   'smart_charging',
   'charge_tariff',
   'charge_profile_until',
+  'charge_override',
+  'charge_next_switch_at',
 ] as const satisfies readonly (keyof DeviceRow)[];
 /** A device as an OCPP message's handling sees it. */
 export type LiveDevice = Pick<DeviceRow, (typeof LIVE_DEVICE_COLUMNS)[number]>;

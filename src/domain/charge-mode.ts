@@ -6,6 +6,11 @@
 /** The guide's charge modes, as spelled on the wire. */
 export type ChargeMode = 'immediate' | 'deferred' | 'deferredExclusive';
 
+/** Whether a mode (as stored, possibly unset) waits for the low tariff. */
+export function isDeferred(mode: string | null | undefined): boolean {
+  return mode === 'deferred' || mode === 'deferredExclusive';
+}
+
 /** What the station knows about one socket when it decides. */
 export interface ChargeState {
   mode: ChargeMode;

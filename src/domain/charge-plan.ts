@@ -3,7 +3,7 @@
  * 1.6J charger, docs/ocpp-profile.md §8): what it does at each tariff switch, connection, mode
  * change or transaction start. Pure: no I/O, no clock.
  */
-import type { ChargeMode } from './charge-mode.js';
+import { isDeferred, type ChargeMode } from './charge-mode.js';
 import type { TariffType } from './tariffs.js';
 
 /** A connector's state as the platform sees it. */
@@ -86,6 +86,22 @@ export function planCharge(input: PlanInput): PlanStep[] {
     }
   }
   return steps;
+}
+
+/**
+ * OCPP 1.6 §7.15 AuthorizationStatus of a charger's own idTag when the platform applies its
+ * mode: in a deferred mode a local start waits for the low tariff (the platform's remote start)
+ * unless a tariff profile the charger took holds the charge at 0 A until then.
+ */
+export function localStartStatus(charger: {
+  mode: string | null;
+  /** The class the platform last drove the charger by; null before its first plan. */
+  tariff: string | null;
+  profileHolds: boolean;
+}): 'Accepted' | 'Blocked' {
+  if (!isDeferred(charger.mode) || charger.tariff === 'hc' || charger.profileHolds)
+    return 'Accepted';
+  return 'Blocked';
 }
 
 /** A stretch of one tariff class, from `start` until the next one's start. */

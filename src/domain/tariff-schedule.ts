@@ -51,20 +51,25 @@ interface Window {
 
 const WINDOW = /^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$/;
 
+/** "HH:MM-HH:MM" as minutes of the local day; null when it is not of that form. */
+function parseWindow(text: string): Window | null {
+  const match = WINDOW.exec(text);
+  if (!match) return null;
+  return {
+    start: Number(match[1]) * 60 + Number(match[2]),
+    end: Number(match[3]) * 60 + Number(match[4]),
+  };
+}
+
 /** Each problem of a declaration, as a sentence; none when it is valid. */
 export function declarationProblems(declaration: Declaration): string[] {
   const problems: string[] = [];
   const windows: Window[] = [];
   for (const text of declaration.offPeakHours) {
-    const match = WINDOW.exec(text);
-    if (!match) {
-      problems.push(`${text} is not a window of the form HH:MM-HH:MM`);
-      continue;
-    }
-    const start = Number(match[1]) * 60 + Number(match[2]);
-    const end = Number(match[3]) * 60 + Number(match[4]);
-    if (start === end) problems.push(`${text} is empty`);
-    else windows.push({ start, end });
+    const window = parseWindow(text);
+    if (!window) problems.push(`${text} is not a window of the form HH:MM-HH:MM`);
+    else if (window.start === window.end) problems.push(`${text} is empty`);
+    else windows.push(window);
   }
   const minutes = new Set<number>();
   let overlap = false;
@@ -93,16 +98,7 @@ export function offPeakHoursOf(declaration: Declaration): readonly string[] {
 }
 
 function windowsOf(declaration: Declaration): Window[] {
-  return offPeakHoursOf(declaration).flatMap((text) => {
-    const match = WINDOW.exec(text);
-    if (!match) return [];
-    return [
-      {
-        start: Number(match[1]) * 60 + Number(match[2]),
-        end: Number(match[3]) * 60 + Number(match[4]),
-      },
-    ];
-  });
+  return offPeakHoursOf(declaration).flatMap((text) => parseWindow(text) ?? []);
 }
 
 function inWindow(minute: number, { start, end }: Window): boolean {

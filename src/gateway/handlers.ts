@@ -195,7 +195,7 @@ export function ocppHandlers(
     /** Records the platform's configuration command in the boot's work; sends it after commit. */
     afterBoot: (station: StationContext) => Promise<() => void>;
     /** Plans the charge of a charger the platform drives once a transaction has started. */
-    afterStart?: (uid: string) => Promise<void>;
+    afterStart: (uid: string) => Promise<void>;
   },
 ): Record<string, Handler> {
   const table = {
@@ -262,9 +262,8 @@ export function ocppHandlers(
         timestamp: request.timestamp,
         blocked: status === 'Blocked',
       });
-      const { afterStart } = hooks;
-      if (afterStart && status === 'Accepted' && station.device.charge_mode_by_platform === 1)
-        after(() => afterStart(station.uid));
+      if (status === 'Accepted' && station.device.charge_mode_by_platform === 1)
+        after(() => hooks.afterStart(station.uid));
       // A Blocked idTag ends the transaction at once (the charger sends StopTransaction, §4.8).
       return { transactionId, idTagInfo: { status } };
     },

@@ -143,14 +143,14 @@ export class OcppGateway implements StationCommandBus {
       /** What follows an accepted boot (the platform's configuration command). */
       afterBoot: (station: StationContext) => Promise<() => void>;
       /** What follows an accepted transaction start on a charger the platform drives. */
-      afterStart?: (uid: string) => Promise<void>;
+      afterStart: (uid: string) => Promise<void>;
       /** Largest WebSocket message accepted; a larger one closes the connection with 1009. */
       maxFrameBytes: number;
     },
   ) {
     this.handlers = ocppHandlers(deps.state, {
       afterBoot: deps.afterBoot,
-      ...(deps.afterStart ? { afterStart: deps.afterStart } : {}),
+      afterStart: deps.afterStart,
     });
     this.deviceOnlyHandlers = deviceOnlyHandlers(deps.state);
     this.actions = [...Object.keys(this.deviceOnlyHandlers), ...Object.keys(this.handlers)];

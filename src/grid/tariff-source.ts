@@ -1,4 +1,3 @@
-import { DateTime } from 'luxon';
 import {
   DECLARED_SUBSCRIPTIONS,
   TEMPO_COLOURS,
@@ -18,7 +17,7 @@ import {
   type Subscription,
   type TariffId,
 } from '../domain/tariffs.js';
-import { ianaZone } from '../domain/time-buckets.js';
+import { ianaZone, localDay } from '../domain/time-buckets.js';
 import type { StationRow } from '../stations/index.js';
 import type { CalendarDayRow, CalendarName, GridMeterRow, GridStore } from './store.js';
 
@@ -118,10 +117,8 @@ async function sourceOf(
   };
 }
 
-/** The local day of an instant, moved by whole days. */
-function localDay(at: Date, zone: string, days: number): string {
-  return DateTime.fromJSDate(at, { zone }).plus({ days }).toISODate()!;
-}
+/** A day's margin either side of a range: its calendar days are read with it. */
+const DAY_MS = 86_400_000;
 
 /**
  * The tariffs of a station's installation from `from` to `to`: TIC's while it is in force, else
@@ -158,7 +155,12 @@ export function tariffSourceOfMeter(
   return sourceOf(
     meter,
     station,
-    (calendar) => grid.calendarDays(calendar, localDay(from, zone, -1), localDay(to, zone, 1)),
+    (calendar) =>
+      grid.calendarDays(
+        calendar,
+        localDay(new Date(from.getTime() - DAY_MS), zone),
+        localDay(new Date(to.getTime() + DAY_MS), zone),
+      ),
     classes,
   );
 }

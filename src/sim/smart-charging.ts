@@ -27,7 +27,7 @@ export interface InstalledProfile {
 }
 
 /** The transaction running on a connector. */
-export interface RunningTransaction {
+interface RunningTransaction {
   id: number;
   startedAt: Date;
 }
@@ -68,7 +68,7 @@ export const VOLTS = 230;
 const RECURRENCE_MS = { Daily: 86_400_000, Weekly: 604_800_000 } as const;
 
 /** A limit in kW: A × 230 V, or W as is (numberPhases is ignored: the supply is single phase). */
-export function limitKw(limit: number, unit: ChargingRateUnit): number {
+function limitKw(limit: number, unit: ChargingRateUnit): number {
   return unit === 'A' ? (limit * VOLTS) / 1000 : limit / 1000;
 }
 
@@ -219,6 +219,8 @@ export function limitSegments(
   context: ConnectorContext,
 ): LimitSegment[] {
   if (to <= from) return [];
+  // Most ticks of most stations: no profile, one segment without a limit.
+  if (installed.length === 0) return [{ start: from, end: to, limit: undefined }];
   const instants = new Set<number>();
   for (const { connectorId, profile } of installed) {
     if (connectorId !== 0 && connectorId !== context.connectorId) continue;

@@ -112,13 +112,12 @@ export class ChargeDriver {
     const { uow, clock, commands, state } = this.deps;
     const now = clock.now();
     const read = uow.read;
-    const [device, found, connectors] = await Promise.all([
+    const [device, station, connectors] = await Promise.all([
       read.devices.find(uid),
-      read.stations.findWithDevice(uid),
+      read.stations.findByUid(uid),
       read.devices.connectors(uid),
     ]);
-    if (!device || !found) return [];
-    const station = found.station;
+    if (!device) return [];
     if (device.charge_mode_by_platform !== 1) {
       // The charger applies its mode itself (again): nothing to drive.
       if (device.charge_next_switch_at !== null)
@@ -140,12 +139,13 @@ export class ChargeDriver {
     const profileInstalled = device.charge_profile_until !== null;
 
     const planned: PlannedStep[] = [];
-    const charging = connectors.filter((c) => c.connector_id > 0);
-    for (const connector of charging.length > 0 ? charging : []) {
-      const session = await read.stations.openSession(uid, connector.connector_id);
+    const sockets = connectors.filter((c) => c.connector_id > 0);
+    // A charger with no connector reported yet still gets (or loses) its tariff profile.
+    for (const connector of sockets.length > 0 ? sockets : [undefined]) {
+      const session = connector && (await read.stations.openSession(uid, connector.connector_id));
       const plug: PlugState = session
         ? 'charging'
-        : isPlugged(connector.status as ConnectorStatus)
+        : connector && isPlugged(connector.status as ConnectorStatus)
           ? 'waiting'
           : 'unplugged';
       const steps = planCharge({
@@ -157,29 +157,13 @@ export class ChargeDriver {
         profileInstalled,
         override,
       });
-      for (const step of steps) {
-        if (
-          (step === 'installTariffProfile' || step === 'clearTariffProfile') &&
-          planned.some((p) => p.step === step)
-        )
-          continue;
-        planned.push(
-          this.callFor(step, connector.connector_id, session?.id, mode, periods, override, now),
-        );
+      // The tariff profile is the charger's (connector 0): sent once whatever the sockets.
+      const perSocket = (step: PlanStep) =>
+        step !== 'installTariffProfile' && step !== 'clearTariffProfile';
+      for (const step of steps.filter((s) => perSocket(s) || !planned.some((p) => p.step === s))) {
+        const connectorId = connector?.connector_id ?? 0;
+        planned.push(this.callFor(step, connectorId, session?.id, mode, periods, override, now));
       }
-    }
-    // A charger with no connector reported yet still gets (or loses) its tariff profile.
-    if (charging.length === 0) {
-      for (const step of planCharge({
-        mode,
-        tariff,
-        trigger: why,
-        plug: 'unplugged',
-        smartCharging,
-        profileInstalled,
-        override,
-      }))
-        planned.push(this.callFor(step, 0, undefined, mode, periods, override, now));
     }
 
     const nextSwitch =

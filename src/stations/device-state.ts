@@ -9,6 +9,8 @@ import {
   SOCKET_STATES,
   type EventType,
 } from '../domain/events.js';
+import { isDeferred } from '../domain/charge-mode.js';
+import { localStartStatus } from '../domain/charge-plan.js';
 import { availabilityOf, isPlugged, type ConnectorStatus } from '../domain/station-state.js';
 import type { TariffId } from '../domain/tariffs.js';
 import { ianaZone } from '../domain/time-buckets.js';
@@ -351,12 +353,13 @@ export class DeviceStateService {
   private plugSeen(context: StationContext, status: ConnectorStatus, inSession: boolean): void {
     const { device } = context;
     if (device.charge_mode_by_platform !== 1) return;
-    if (status === 'Available') context.setDevice({ charge_override: null });
-    const deferred =
-      device.charge_mode === 'deferred' || device.charge_mode === 'deferredExclusive';
-    if (deferred && isPlugged(status) && !inSession) {
+    if (status === 'Available' && device.charge_override !== null)
+      context.setDevice({ charge_override: null });
+    if (isDeferred(device.charge_mode) && isPlugged(status) && !inSession) {
+      // Sooner than planned only: a charger repeating its status does not put the plan off.
       const at = new Date(this.clock.now().getTime() + PLUG_GRACE_MS).toISOString();
-      context.setDevice({ charge_next_switch_at: at });
+      const planned = device.charge_next_switch_at;
+      if (planned === null || at < planned) context.setDevice({ charge_next_switch_at: at });
     }
   }
 
@@ -786,17 +789,16 @@ export class DeviceStateService {
    * tariff (RemoteStartTransaction carries REMOTE_ID_TAG).
    */
   idTagStatus(context: StationContext, idTag: string): 'Accepted' | 'Blocked' {
-    if (idTag === REMOTE_ID_TAG) return 'Accepted';
     const { device } = context;
-    const deferred =
-      device.charge_mode === 'deferred' || device.charge_mode === 'deferredExclusive';
-    if (device.charge_mode_by_platform !== 1 || !deferred) return 'Accepted';
-    if (device.charge_tariff === 'hc') return 'Accepted';
-    const profileHolds =
-      device.smart_charging === 1 &&
-      device.charge_profile_until !== null &&
-      device.charge_profile_until > this.now();
-    return profileHolds ? 'Accepted' : 'Blocked';
+    if (idTag === REMOTE_ID_TAG || device.charge_mode_by_platform !== 1) return 'Accepted';
+    return localStartStatus({
+      mode: device.charge_mode,
+      tariff: device.charge_tariff,
+      profileHolds:
+        device.smart_charging === 1 &&
+        device.charge_profile_until !== null &&
+        device.charge_profile_until > this.now(),
+    });
   }
 
   firmwareStatus(context: StationContext, status: string): void {

@@ -159,40 +159,23 @@ describeEachDialect('the owner dashboard: tariffs and prices', (dialect) => {
     expect(before.html).toContain('No subscription is known');
     expect(before.html).toContain('name="gridSubscription"');
     expect(before.html).not.toContain('name="price_');
-
-    const noHours = await owner.send(
-      genericPage,
-      `${genericPage.replace('/tariffs', '')}/subscription`,
-      {
+    /** The page's subscription form, sent with HCHP and the off-peak hours as typed. */
+    const declareHchp = (offPeakHours: string) =>
+      owner.send(genericPage, genericPage.replace(/\/tariffs$/, '/subscription'), {
         meter: generic.meterId,
         gridSubscription: 'HCHP',
-        offPeakHours: '',
-      },
-    );
+        offPeakHours,
+      });
+
+    const noHours = await declareHchp('');
     expect(noHours.status).toBe(400);
     expect(noHours.text).toContain('Not done:');
     expect(noHours.text).toContain('HCHP needs its off-peak hours');
-    const badWindow = await owner.send(
-      genericPage,
-      `${genericPage.replace('/tariffs', '')}/subscription`,
-      {
-        meter: generic.meterId,
-        gridSubscription: 'HCHP',
-        offPeakHours: '25:00-06:00',
-      },
-    );
+    const badWindow = await declareHchp('25:00-06:00');
     expect(badWindow.status).toBe(400);
     expect(badWindow.text).toContain('value="25:00-06:00"');
 
-    const declared = await owner.send(
-      genericPage,
-      `${genericPage.replace('/tariffs', '')}/subscription`,
-      {
-        meter: generic.meterId,
-        gridSubscription: 'HCHP',
-        offPeakHours: '22:00-06:00, 12:30-14:30',
-      },
-    );
+    const declared = await declareHchp('22:00-06:00, 12:30-14:30');
     expect(declared.status).toBe(303);
     expect(declared.response.headers.get('location')).toBe(`${genericPage}?saved=subscription`);
     const api = await t.api('GET', `${generic.meterPath}/subscription`, { token: ownerToken });
@@ -234,6 +217,25 @@ describeEachDialect('the owner dashboard: tariffs and prices', (dialect) => {
     });
     expect(otherMeter.status).toBe(404);
     expect((await owner.get('/dashboard/installations/999999/tariffs')).status).toBe(404);
+    // The subscription's forms likewise.
+    const subscription = page.replace(/\/tariffs$/, '/subscription');
+    for (const target of [subscription, `${subscription}/remove`]) {
+      const fields = { meter: home.meterId, gridSubscription: 'BASE', offPeakHours: '' };
+      expect((await owner.browser.submit(`${t.config.publicUrl}${target}`, fields)).status).toBe(
+        403,
+      );
+      const wrongMeter = await owner.send(page, target, {
+        ...fields,
+        meter: '00000000-0000-4000-8000-000000000000',
+      });
+      expect(wrongMeter.status).toBe(404);
+      const unknown = await owner.send(
+        page,
+        target.replace(`/installations/${home.installationId}/`, '/installations/999999/'),
+        fields,
+      );
+      expect(unknown.status).toBe(404);
+    }
 
     const invited = await t.api('POST', `/v1/installations/${home.installationId}/invitations`, {
       token: ownerToken,
@@ -254,5 +256,17 @@ describeEachDialect('the owner dashboard: tariffs and prices', (dialect) => {
     expect((await user.get(page)).status).toBe(404);
     const station = await user.get(`/dashboard/installations/${home.installationId}`);
     expect(station.html).not.toContain('Tariffs and prices');
+    // Nor may the installer declare or remove the subscription.
+    for (const target of [subscription, `${subscription}/remove`]) {
+      const refused = await user.send(`/dashboard/installations/${home.installationId}`, target, {
+        meter: home.meterId,
+        gridSubscription: 'BASE',
+        offPeakHours: '',
+      });
+      expect(refused.status).toBe(404);
+    }
+    expect(
+      (await t.api('GET', `${home.meterPath}/subscription`, { token: ownerToken })).json(),
+    ).toMatchObject({ source: 'tic' });
   });
 });

@@ -3,6 +3,7 @@ import type { ChargeMode } from '../../src/domain/charge-mode.js';
 import {
   FULL_CURRENT_A,
   effectiveClass,
+  localStartStatus,
   nextPlanAt,
   planCharge,
   tariffSchedule,
@@ -236,5 +237,21 @@ describe('when the platform acts', () => {
     expect(nextPlanAt(periods, at(60), lead)).toEqual(at(119));
     expect(nextPlanAt(periods, at(119), lead)).toBeUndefined();
     expect(nextPlanAt([{ start: from, type: 'hp' }], from, lead)).toBeUndefined();
+  });
+});
+
+describe('localStartStatus: a charger’s own start when the platform applies its mode', () => {
+  it.each([
+    ['immediate', 'hp', false, 'Accepted'],
+    [null, null, false, 'Accepted'],
+    ['deferred', 'hc', false, 'Accepted'],
+    ['deferred', 'hp', false, 'Blocked'],
+    ['deferred', null, false, 'Blocked'],
+    ['deferred', 'hp', true, 'Accepted'],
+    ['deferredExclusive', 'hc', false, 'Accepted'],
+    ['deferredExclusive', 'hp', false, 'Blocked'],
+    ['deferredExclusive', 'hp', true, 'Accepted'],
+  ] as const)('%s at %s, profile holding: %s → %s', (mode, tariff, profileHolds, expected) => {
+    expect(localStartStatus({ mode, tariff, profileHolds })).toBe(expected);
   });
 });
